@@ -1,0 +1,109 @@
+package io.smalldragonfly.common.http;
+
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.smalldragonfly.common.protocol.ApiResponse;
+import io.smalldragonfly.common.protocol.QueryParams;
+import io.smalldragonfly.common.protocol.ResultCode;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * Last handler of an API pipeline, after the aggregator: turns a {@link FullHttpRequest} into a
+ * {@link Request}, calls the {@link HttpService}, and writes its {@link Response}, whatever thread
+ * completes it. Undecodable requests get a 400 and the connection is closed; every exception goes
+ * through {@link ErrorMapper}.
+ */
+public final class ServiceHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
+
+    private final HttpService service;
+
+    public ServiceHandler(HttpService service) {
+        this.service = service;
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest msg) {
+        boolean keepAlive = HttpUtil.isKeepAlive(msg);
+        boolean head = msg.method().equals(HttpMethod.HEAD);
+        if (msg.decoderResult().isFailure()) {
+            Response bad = Response.api(ApiResponse.of(ResultCode.PARAM_ERROR,
+                    "malformed HTTP request (expected HTTP/1.1): " + msg.decoderResult().cause().getMessage()))
+                    .withStatus(400);
+            write(ctx, bad, false, false);
+            return;
+        }
+        Request request;
+        CompletionStage<Response> answer;
+        try {
+            request = toRequest(ctx.channel().remoteAddress(), msg);
+        } catch (RuntimeException e) {
+            write(ctx, ErrorMapper.toResponse(e, null), keepAlive, head);
+            return;
+        }
+        try {
+            answer = service.serve(request);
+        } catch (RuntimeException e) {
+            write(ctx, ErrorMapper.toResponse(e, request), keepAlive, head);
+            return;
+        }
+        answer.whenComplete((response, error) -> {
+            Response r = error != null ? ErrorMapper.toResponse(error, request) : response;
+            if (ctx.executor().inEventLoop()) {
+                write(ctx, r, keepAlive, head);
+            } else {
+                ctx.executor().execute(() -> write(ctx, r, keepAlive, head));
+            }
+        });
+    }
+
+    static Request toRequest(SocketAddress remote, FullHttpRequest msg) {
+        QueryStringDecoder decoder = new QueryStringDecoder(msg.uri());
+        Map<String, String> headers = new HashMap<>();
+        msg.headers().forEach(e -> headers.putIfAbsent(e.getKey().toLowerCase(Locale.ROOT), e.getValue()));
+        String remoteIp = remote instanceof InetSocketAddress isa ? isa.getAddress().getHostAddress() : "";
+        int q = msg.uri().indexOf('?');
+        return new Request(msg.method().name(), decoder.path(),
+                QueryParams.parse(q < 0 ? "" : msg.uri().substring(q)), headers,
+                ByteBufUtil.getBytes(msg.content()), remoteIp);
+    }
+
+    private static void write(ChannelHandlerContext ctx, Response r, boolean keepAlive, boolean head) {
+        FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
+                HttpResponseStatus.valueOf(r.status()),
+                head ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(r.body()));
+        res.headers().set(HttpHeaderNames.CONTENT_TYPE, r.contentType());
+        r.headers().forEach((k, v) -> res.headers().set(k, v));
+        HttpUtil.setContentLength(res, r.body().length);
+        if (keepAlive) {
+            res.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+            ctx.writeAndFlush(res);
+        } else {
+            res.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+            ctx.writeAndFlush(res).addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        // A reset peer or a codec failure on one connection must never reach other connections.
+        ctx.close();
+    }
+}
