@@ -1,7 +1,6 @@
 package io.smalldragonfly.common.protocol;
 
 import java.net.URLDecoder;
-import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -51,19 +50,37 @@ public final class QueryParams {
         }
     }
 
-    /** Builds a query string from ordered name/value pairs; null values become empty. */
+    /**
+     * Builds a query string from ordered name/value pairs; null values become empty. Characters
+     * that are legal in a query ({@code A-Z a-z 0-9 - . _ ~ : / @}) stay as they are, so the
+     * original client's requests (with {@code cdnnode:ip~id} cids) come out byte for byte.
+     */
     public static String encode(Map<String, ?> params) {
         StringBuilder sb = new StringBuilder();
         for (Map.Entry<String, ?> e : params.entrySet()) {
             if (sb.length() > 0) {
                 sb.append('&');
             }
-            sb.append(URLEncoder.encode(e.getKey(), StandardCharsets.UTF_8)).append('=');
+            escape(e.getKey(), sb);
+            sb.append('=');
             if (e.getValue() != null) {
-                sb.append(URLEncoder.encode(String.valueOf(e.getValue()), StandardCharsets.UTF_8));
+                escape(String.valueOf(e.getValue()), sb);
             }
         }
         return sb.toString();
+    }
+
+    private static void escape(String s, StringBuilder out) {
+        for (byte b : s.getBytes(StandardCharsets.UTF_8)) {
+            char c = (char) (b & 0xff);
+            if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+                    || c == '-' || c == '.' || c == '_' || c == '~' || c == ':' || c == '/' || c == '@') {
+                out.append(c);
+            } else {
+                out.append('%').append(Character.toUpperCase(Character.forDigit((b >> 4) & 0xf, 16)))
+                        .append(Character.toUpperCase(Character.forDigit(b & 0xf, 16)));
+            }
+        }
     }
 
     /** The parameter's value, or null when absent; empty strings are returned as they are. */

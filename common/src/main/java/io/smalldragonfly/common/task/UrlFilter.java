@@ -70,7 +70,8 @@ public record UrlFilter(Set<String> keys) {
             }
             return uri;
         } catch (URISyntaxException e) {
-            throw new IllegalArgumentException("url: '" + url + "' is malformed (" + e.getReason() + ")");
+            throw new IllegalArgumentException("url: '" + url + "' is malformed: " + e.getReason()
+                    + " (expected an http:// or https:// URL, percent-encoded)");
         }
     }
 }
