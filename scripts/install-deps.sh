@@ -7,7 +7,7 @@
 set -euo pipefail
 
 PKGS=(nginx docker.io docker-registry skopeo iproute2 debootstrap curl jq
-      iptables ca-certificates procps psmisc xz-utils)
+      iptables ca-certificates procps psmisc xz-utils docker-compose)
 
 log() { echo "[install-deps] $*" >&2; }
 

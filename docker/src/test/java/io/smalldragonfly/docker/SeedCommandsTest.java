@@ -51,8 +51,7 @@ class SeedCommandsTest {
     private static GenericContainer<?> supernode;
     private static GenericContainer<?> dfclient01;
     private static GenericContainer<?> dfclient02;
-    private static Path www;
-    private static boolean nginxStarted;
+    private static Origin origin;
     private static String url;
     private static String md5;
     private static int registryPort;
@@ -65,17 +64,9 @@ class SeedCommandsTest {
         DockerSupport.requireFreePorts(8001, 8002, 65001, 65002);
 
         // Origin: nginx on the host (scripts/nginx.sh) serving a generated file.
-        Files.createDirectories(DockerSupport.TARGET);
-        www = Files.createTempDirectory(DockerSupport.TARGET, "origin-");
-        byte[] content = new byte[FILE_SIZE];
-        new Random(20180101L).nextBytes(content);
-        Files.write(www.resolve("seed.bin"), content);
-        md5 = HexFormat.of().formatHex(MessageDigest.getInstance("MD5").digest(content));
-        int originPort = DockerSupport.freePort();
-        DockerSupport.run(Duration.ofSeconds(30), null, DockerSupport.ROOT.resolve("scripts/nginx.sh").toString(),
-                "start", "" + originPort, www.toString()).ok();
-        nginxStarted = true;
-        url = "http://127.0.0.1:" + originPort + "/seed.bin";
+        origin = Origin.start(FILE_SIZE, 20180101L);
+        url = origin.url();
+        md5 = origin.md5();
 
         registryPort = DockerSupport.freePort();
         GenericContainer<?> registry = DockerSupport.container("registry", "sd-test-registry")
@@ -113,9 +104,8 @@ class SeedCommandsTest {
     static void down() {
         DockerSupport.saveLogsAndStop(started);
         docker("rmi", "-f", "127.0.0.1:" + registryPort + "/library/sd-tiny:1");
-        if (nginxStarted) {
-            DockerSupport.run(Duration.ofSeconds(30), null, DockerSupport.ROOT.resolve("scripts/nginx.sh").toString(),
-                    "stop", www.toString());
+        if (origin != null) {
+            origin.close();
         }
     }
 
