@@ -1,32 +1,312 @@
 package io.smalldragonfly.dfget;
 
 import io.smalldragonfly.common.cli.VersionProvider;
+import io.smalldragonfly.common.log.Logging;
+import io.smalldragonfly.common.protocol.Json;
+import io.smalldragonfly.common.task.UrlFilter;
+import io.smalldragonfly.dfget.engine.Download;
+import io.smalldragonfly.dfget.engine.DownloadEngine;
+import io.smalldragonfly.dfget.engine.DownloadException;
+import io.smalldragonfly.dfget.engine.DownloadRequest;
+import io.smalldragonfly.dfget.engine.DownloadResult;
+import io.smalldragonfly.dfget.engine.EngineConfig;
+import io.smalldragonfly.dfget.engine.Pattern;
+import io.smalldragonfly.dfget.engine.SupernodeAddress;
+import io.smalldragonfly.dfget.upload.UploadServerClient;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.DatagramSocket;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code dfget -u URL -o FILE --node SUPERNODES}: download through the P2P swarm. */
+/** {@code dfget -u URL -o FILE --node SUPERNODES}: download through the P2P swarm. See docs/dfget.md. */
 @Command(name = "dfget", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
-        description = "Downloads a URL through the P2P swarm, serving its pieces to other peers.")
+        subcommands = ServerCommand.class, sortOptions = false,
+        description = "Downloads a URL through the P2P swarm, serving its pieces to other peers.",
+        footer = {"", "Exit codes: 0 ok, 1 local error, 2 usage, 3 no supernode (--notbs), 4 source error,",
+                "5 digest mismatch, 6 timeout, 130 interrupted."})
 public final class DfgetCommand implements Callable<Integer> {
+
+    private static final Logger log = LoggerFactory.getLogger(DfgetCommand.class);
 
     @Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = {"-u", "--url"}, description = "The URL to download.")
+    @Option(names = {"-u", "--url"}, description = "The URL to download (http or https).")
     String url;
 
-    @Option(names = {"-o", "--output"}, description = "Where to write the file.")
-    String output;
+    @Option(names = {"-o", "--output"}, description = "Where to write the file (its directory must exist).")
+    Path output;
 
-    @Option(names = {"-n", "--node"}, split = ",", description = "Supernodes, host[:port][=weight],...")
-    java.util.List<String> nodes;
+    @Option(names = {"-n", "--node"}, split = ",", paramLabel = "host[:port][=weight]",
+            description = "Supernodes, tried in weighted order with failover. Port default 8002.")
+    List<String> nodes = new ArrayList<>();
+
+    @Option(names = {"-m", "--md5"}, description = "Expected md5 of the file; checked at the end.")
+    String md5;
+
+    @Option(names = {"-i", "--identifier"}, description = "Identifies the file instead of its URL (excludes --md5).")
+    String identifier;
+
+    @Option(names = "--header", paramLabel = "\"Name: value\"", description = "Header for the source (repeatable).")
+    List<String> headers = new ArrayList<>();
+
+    @Option(names = {"-f", "--filter"}, paramLabel = "k1&k2",
+            description = "Query keys left out of the task id, e.g. 'Signature&Expires'.")
+    String filter;
+
+    @Option(names = {"-s", "--locallimit"}, converter = Converters.Size.class, paramLabel = "RATE",
+            description = "Download rate limit for this file, e.g. 20M (bytes/s); 0 = unlimited. Default: 0.")
+    long localLimit;
+
+    @Option(names = "--totallimit", converter = Converters.Size.class, paramLabel = "RATE",
+            description = "Rate limit for all downloads of this process; 0 = unlimited. Default: 0.")
+    long totalLimit;
+
+    @Option(names = "--minrate", converter = Converters.Size.class, paramLabel = "RATE",
+            description = "Slowest acceptable rate of a piece (sets its deadline). Default: 64K.")
+    long minRate = 64 * 1024;
+
+    @Option(names = {"-e", "--timeout"}, converter = Converters.Seconds.class, paramLabel = "SECONDS",
+            description = "Give up after this long (300, 90s, 5m); 0 = never. Default: 0.")
+    Duration timeout = Duration.ZERO;
+
+    @Option(names = "--notbs", description = "Never download from the source directly.")
+    boolean notbs;
+
+    @Option(names = {"-p", "--pattern"}, paramLabel = "p2p|cdn|source",
+            description = "Where pieces come from: p2p (peers and CDN), cdn (supernode only), source. Default: p2p.")
+    String pattern = "p2p";
+
+    @Option(names = "--callsystem", description = "Name of the calling system, passed to the supernode.")
+    String callSystem;
+
+    @Option(names = {"-b", "--showbar"}, description = "Show a progress bar even when stderr is not a terminal.")
+    boolean showBar;
+
+    @Option(names = "--console", description = "Also log to stderr.")
+    boolean console;
+
+    @Option(names = "--verbose", description = "Debug logging.")
+    boolean verbose;
+
+    @Option(names = "--home", description = "Data, logs and upload server state. Default: ~/.small-dragonfly.")
+    Path home = defaultHome();
+
+    @Option(names = "--ip", description = "This peer's address for other peers. Default: the address that routes to the supernode.")
+    String ip;
+
+    @Option(names = "--port", description = "Upload server port when one is started; 0 picks a free one. Default: 0.")
+    int port;
+
+    @Option(names = "--alivetime", converter = Converters.Seconds.class, paramLabel = "DURATION",
+            description = "Upload server exits after this long idle. Default: 5m.")
+    Duration aliveTime = Duration.ofMinutes(5);
+
+    @Option(names = "--expiretime", converter = Converters.Seconds.class, paramLabel = "DURATION",
+            description = "Upload server stops serving a file unused this long. Default: 3m.")
+    Duration expireTime = Duration.ofMinutes(3);
+
+    @Option(names = "--cacerts", split = ",", description = "Extra CA certificates (PEM) for an https source.")
+    List<Path> cacerts = new ArrayList<>();
+
+    @Option(names = "--insecure", description = "Do not verify the https source's certificate.")
+    boolean insecure;
+
+    @Option(names = "--json", description = "Print one JSON object with the result on stdout at exit.")
+    boolean json;
+
+    static Path defaultHome() {
+        return Path.of(System.getProperty("user.home"), ".small-dragonfly");
+    }
 
     @Override
     public Integer call() {
-        spec.commandLine().getErr().println("dfget: the download engine is not built yet (see issue: dfget)");
-        return 1;
+        DownloadRequest request = validate();
+        Path h = home.toAbsolutePath().normalize();
+        try {
+            Files.createDirectories(h.resolve("logs"));
+        } catch (IOException e) {
+            throw usage("home: cannot create '" + h + "' (" + e.getMessage() + "); expected a writable directory");
+        }
+        Logging.configure(h.resolve("logs"), "dfclient", verbose, console);
+        String peerIp = ip != null ? ip : routeIp(request.nodes());
+        int uploadPort = 0;
+        if (request.pattern() != Pattern.SOURCE && !request.nodes().isEmpty()) {
+            uploadPort = startUploadServer(h, peerIp);
+        }
+        EngineConfig config = new EngineConfig(h, peerIp, null, uploadPort, 4, Duration.ofSeconds(30), totalLimit);
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        try (DownloadEngine engine = new DownloadEngine(config)) {
+            Download d;
+            try {
+                d = engine.start(request);
+            } catch (IllegalArgumentException e) {
+                throw usage(e.getMessage());
+            }
+            Thread hook = new Thread(d::cancel, "dfget-interrupt");
+            Runtime.getRuntime().addShutdownHook(hook);
+            ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "dfget-progress");
+                t.setDaemon(true);
+                return t;
+            });
+            ProgressBar bar = showBar || System.console() != null ? new ProgressBar(err) : null;
+            if (bar != null) {
+                ticker.scheduleAtFixedRate(() -> bar.update(d.progress()), 200, 200, TimeUnit.MILLISECONDS);
+            }
+            if (uploadPort > 0) {
+                int p = uploadPort;
+                long every = Math.max(1, Math.min(30, aliveTime.toSeconds() / 3));
+                ticker.scheduleAtFixedRate(() -> UploadServerClient.ping(p, h), every, every, TimeUnit.SECONDS);
+            }
+            try {
+                DownloadResult r = d.await();
+                ticker.shutdownNow();
+                if (bar != null) {
+                    bar.done(d.progress());
+                }
+                if (json) {
+                    out.println(Json.writeString(jsonOf(request, r, null, null)));
+                    err.println(r.summary());
+                } else {
+                    out.println(r.summary());
+                }
+                out.flush();
+                return ExitCodes.OK;
+            } catch (DownloadException e) {
+                ticker.shutdownNow();
+                if (bar != null) {
+                    bar.clear();
+                }
+                log.info("download of {} failed: {} ({})", request.url(), e.getMessage(), e.failure());
+                err.println("dfget: " + e.getMessage());
+                if (json) {
+                    out.println(Json.writeString(jsonOf(request, null, d.taskId(), e)));
+                    out.flush();
+                }
+                return ExitCodes.of(e.failure());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return ExitCodes.CANCELLED;
+            } finally {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(hook);
+                } catch (IllegalStateException e) {
+                    // shutting down already
+                }
+            }
+        }
+    }
+
+    private DownloadRequest validate() {
+        if (url == null) {
+            throw usage("url: missing (expected -u http://...)");
+        }
+        try {
+            UrlFilter.requireHttpUrl(url);
+        } catch (IllegalArgumentException e) {
+            throw usage(e.getMessage());
+        }
+        if (output == null) {
+            throw usage("output: missing (expected -o FILE)");
+        }
+        if (md5 != null && identifier != null) {
+            throw usage("--md5 and --identifier: both given (expected at most one)");
+        }
+        Path out = output.toAbsolutePath().normalize();
+        if (Files.isDirectory(out)) {
+            throw usage("output: '" + output + "' is a directory (expected a file path)");
+        }
+        Path dir = out.getParent();
+        if (dir == null || !Files.isDirectory(dir)) {
+            throw usage("output: directory '" + dir + "' does not exist (expected an existing directory)");
+        }
+        if (!Files.isWritable(dir)) {
+            throw usage("output: directory '" + dir + "' is not writable (expected write permission)");
+        }
+        try {
+            return DownloadRequest.builder(url, out)
+                    .nodes(SupernodeAddress.parseList(nodes))
+                    .md5(md5).identifier(identifier).headers(headers).filter(UrlFilter.parse(filter))
+                    .pattern(Pattern.parse(pattern)).localLimit(localLimit).minRate(minRate).timeout(timeout)
+                    .notbs(notbs).callSystem(callSystem).insecure(insecure).cacerts(cacerts)
+                    .build();
+        } catch (IllegalArgumentException e) {
+            throw usage(e.getMessage());
+        }
+    }
+
+    private int startUploadServer(Path h, String peerIp) {
+        List<String> args = new ArrayList<>(List.of("--port", Integer.toString(port),
+                "--alivetime", aliveTime.toSeconds() + "s", "--expiretime", expireTime.toSeconds() + "s"));
+        if (ip != null) {
+            args.add("--ip");
+            args.add(ip);
+        }
+        if (verbose) {
+            args.add("--verbose");
+        }
+        try {
+            return UploadServerClient.ensure(h, args, 20_000);
+        } catch (IOException e) {
+            log.warn("no upload server ({}); this download will not serve its pieces to other peers", e.getMessage());
+            return 0;
+        }
+    }
+
+    /** The local address that routes to the first supernode (no packet is sent), else 127.0.0.1. */
+    static String routeIp(List<SupernodeAddress> nodes) {
+        if (nodes.isEmpty()) {
+            return "127.0.0.1";
+        }
+        try (DatagramSocket s = new DatagramSocket()) {
+            s.connect(new InetSocketAddress(nodes.get(0).host(), nodes.get(0).port()));
+            String a = s.getLocalAddress().getHostAddress();
+            return a.equals("0.0.0.0") || a.contains(":") ? "127.0.0.1" : a;
+        } catch (IOException | RuntimeException e) {
+            return "127.0.0.1";
+        }
+    }
+
+    private Map<String, Object> jsonOf(DownloadRequest request, DownloadResult r, String taskId, DownloadException e) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("url", request.url());
+        m.put("output", request.output().toString());
+        m.put("taskId", r != null ? r.taskId() : taskId);
+        m.put("length", r != null ? r.length() : -1);
+        m.put("seconds", r != null ? Math.round(r.seconds() * 1000) / 1000.0 : 0);
+        m.put("fromPeers", r != null ? r.fromPeers() : 0);
+        m.put("fromSupernode", r != null ? r.fromSupernode() : 0);
+        m.put("fromSource", r != null ? r.fromSource() : 0);
+        m.put("fromLocal", r != null ? r.fromLocal() : 0);
+        m.put("md5", r != null ? r.md5() : null);
+        m.put("supernode", r != null ? r.supernode() : null);
+        m.put("result", r != null ? "success" : e.failure().name().toLowerCase(java.util.Locale.ROOT));
+        if (e != null) {
+            m.put("error", e.getMessage());
+        }
+        return m;
+    }
+
+    private CommandLine.ParameterException usage(String message) {
+        return new CommandLine.ParameterException(spec.commandLine(), message);
     }
 }

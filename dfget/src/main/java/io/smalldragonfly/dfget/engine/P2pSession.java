@@ -1,0 +1,470 @@
+package io.smalldragonfly.dfget.engine;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import io.smalldragonfly.common.Version;
+import io.smalldragonfly.common.piece.PieceFraming;
+import io.smalldragonfly.common.protocol.ApiResponse;
+import io.smalldragonfly.common.protocol.CdnNode;
+import io.smalldragonfly.common.protocol.Json;
+import io.smalldragonfly.common.protocol.PeerTaskRequest;
+import io.smalldragonfly.common.protocol.PeerTaskStatus;
+import io.smalldragonfly.common.protocol.PieceErrorReport;
+import io.smalldragonfly.common.protocol.PieceResult;
+import io.smalldragonfly.common.protocol.PieceSuccessReport;
+import io.smalldragonfly.common.protocol.PieceTask;
+import io.smalldragonfly.common.protocol.ProtocolException;
+import io.smalldragonfly.common.protocol.RegisterRequest;
+import io.smalldragonfly.common.protocol.RegisterResult;
+import io.smalldragonfly.common.protocol.ResultCode;
+import io.smalldragonfly.common.protocol.TaskFinish;
+import io.smalldragonfly.dfget.store.TaskMeta;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The P2P half of a download (PROTOCOL.md): register with a supernode (weighted order, failing
+ * over on errors), then poll {@code /peer/task} — first 700/502, then 701/503 (or 701/500) with the
+ * piece just finished, as the original client — fetching the assigned pieces a few at a time,
+ * reporting each to {@code /peer/piece/suc} or {@code /peer/piece/error}, until the 600 answer.
+ *
+ * <p>Threading: this loop runs on the download's thread and owns the scheduling state
+ * ({@code inflight}, {@code pending}); piece workers only write their piece and post an outcome
+ * to {@code events}.
+ */
+final class P2pSession {
+
+    private static final Logger log = LoggerFactory.getLogger(P2pSession.class);
+    private static final TypeReference<List<PieceTask>> PIECES = new TypeReference<>() {};
+    /** Failures of one peer after which its assignments go to the CDN instead, when it is known. */
+    private static final int BAD_PEER_FAILURES = 2;
+    /** Failures of one piece after which the supernode is given up for the source. */
+    private static final int MAX_PIECE_FAILURES = 10;
+
+    private final Download d;
+    private final Map<Integer, PieceTask> inflight = new HashMap<>();
+    private final LinkedHashMap<Integer, PieceTask> pending = new LinkedHashMap<>();
+    private final BlockingQueue<PieceOutcome> events = new LinkedBlockingQueue<>();
+    private final Map<String, Integer> peerFailures = new HashMap<>();
+    private final Map<Integer, Integer> pieceFailures = new HashMap<>();
+    private boolean[] candidates = new boolean[0]; // on disk from an earlier run, not yet verified
+    private PieceTask cdnTemplate;
+    private int pieceSize;
+    private SupernodeClient sn;
+    private String snTaskId;
+
+    P2pSession(Download d) {
+        this.d = d;
+    }
+
+    TaskFinish run() throws DownloadException {
+        try {
+            return runOnNodes();
+        } finally {
+            drainInflight();
+        }
+    }
+
+    private TaskFinish runOnNodes() throws DownloadException {
+        List<SupernodeAddress> order = weightedOrder(d.request.nodes());
+        boolean registered = false;
+        DownloadException last = null;
+        for (SupernodeAddress node : order) {
+            d.checkAlive();
+            sn = new SupernodeClient(node, Http.plain());
+            RegisterResult reg;
+            try {
+                reg = register();
+            } catch (IOException e) {
+                log.warn("supernode {} did not answer the registration: {}", node, e.getMessage());
+                continue;
+            } catch (DownloadException e) {
+                last = e;
+                continue;
+            }
+            registered = true;
+            d.supernode = node.hostPort();
+            try {
+                prepare(reg);
+                return loop();
+            } catch (FailoverException e) {
+                log.warn("supernode {} stopped answering ({}); trying the next one", node, e.getMessage());
+            }
+        }
+        if (last != null) {
+            throw last;
+        }
+        throw new DownloadException(Failure.NO_SUPERNODE, registered
+                ? "every supernode stopped answering (" + order + ")"
+                : "no supernode answered (" + order + ")");
+    }
+
+    /** Heavier nodes first more often: repeated weighted draws without replacement. */
+    static List<SupernodeAddress> weightedOrder(List<SupernodeAddress> nodes) {
+        List<SupernodeAddress> left = new ArrayList<>(nodes);
+        List<SupernodeAddress> out = new ArrayList<>();
+        while (!left.isEmpty()) {
+            int total = left.stream().mapToInt(SupernodeAddress::weight).sum();
+            int r = ThreadLocalRandom.current().nextInt(total);
+            for (Iterator<SupernodeAddress> it = left.iterator(); it.hasNext(); ) {
+                SupernodeAddress a = it.next();
+                r -= a.weight();
+                if (r < 0) {
+                    out.add(a);
+                    it.remove();
+                    break;
+                }
+            }
+        }
+        return out;
+    }
+
+    private RegisterResult register() throws IOException, DownloadException {
+        DownloadRequest r = d.request;
+        EngineConfig c = d.engine.config();
+        RegisterRequest req = new RegisterRequest(d.cid, c.ip(), c.hostName(), sn.node().host(), c.uploadPort(),
+                "/peer/file/" + d.taskFileName, r.callSystem(), Version.CURRENT, r.dfdaemon(), r.url(), r.taskUrl(),
+                r.md5(), r.identifier(), r.headers(), r.insecure(), List.of());
+        ApiResponse res = sn.register(req);
+        ResultCode code;
+        try {
+            code = res.resultCode();
+        } catch (ProtocolException e) {
+            throw new IOException(e.getMessage(), e);
+        }
+        switch (code) {
+            case OK -> {
+                try {
+                    return res.data(RegisterResult.class);
+                } catch (ProtocolException e) {
+                    throw new IOException("registration answer: " + e.getMessage(), e);
+                }
+            }
+            case SYSTEM_ERROR, UNKNOWN_ERROR -> throw new IOException("supernode " + sn.node()
+                    + " answered " + res.code() + " " + res.msg());
+            default -> throw new DownloadException(Failure.SOURCE_ERROR, "supernode " + sn.node()
+                    + " refused the task: " + res.code() + " " + (res.msg() == null ? code : res.msg()));
+        }
+    }
+
+    private void prepare(RegisterResult reg) throws DownloadException {
+        snTaskId = reg.taskId();
+        if (!snTaskId.equals(d.taskId)) {
+            log.info("supernode task id {} differs from the local {}", snTaskId, d.taskId);
+        }
+        pieceSize = reg.pieceSize();
+        long length = reg.fileLength() >= 0 ? reg.fileLength() : -1;
+        try {
+            PieceFraming.header(0, pieceSize);
+        } catch (ProtocolException e) {
+            throw new DownloadException(Failure.SOURCE_ERROR, "supernode gave " + e.getMessage());
+        }
+        boolean fresh;
+        try {
+            fresh = d.work.open(pieceSize, length);
+        } catch (IOException e) {
+            throw new DownloadException(Failure.LOCAL_ERROR, e.getMessage(), e);
+        }
+        d.tracker.usePieces(pieceSize, length, fresh);
+        int extent = d.work.map().extent();
+        candidates = new boolean[extent];
+        for (int n = 0; n < extent; n++) {
+            candidates[n] = d.work.map().contentLength(n) >= 0 && !d.tracker.has(n);
+        }
+        if (d.engine.config().uploadPort() > 0) {
+            d.work.link(d.engine.dataDir(), d.taskFileName,
+                    new TaskMeta(snTaskId, d.cid, sn.node().hostPort(), d.request.url()));
+        }
+        d.startDigest();
+        log.info("registered {} with supernode {}: task {} length {} pieceSize {}", d.request.url(), sn.node(),
+                snTaskId, length, pieceSize);
+    }
+
+    private TaskFinish loop() throws DownloadException, FailoverException {
+        PeerTaskRequest next = PeerTaskRequest.first(d.cid, snTaskId);
+        long backoff = 0;
+        while (true) {
+            d.checkAlive();
+            ApiResponse r = poll(next);
+            ResultCode code;
+            try {
+                code = r.resultCode();
+            } catch (ProtocolException e) {
+                throw new FailoverException(e.getMessage());
+            }
+            switch (code) {
+                case PEER_CONTINUE -> {
+                    List<PieceTask> tasks;
+                    try {
+                        tasks = r.data(PIECES);
+                    } catch (ProtocolException e) {
+                        throw new FailoverException("bad 601 answer: " + e.getMessage());
+                    }
+                    for (PieceTask t : tasks) {
+                        if (t.fromSupernode() && cdnTemplate == null) {
+                            cdnTemplate = t;
+                        }
+                        if (!d.tracker.has(t.pieceNum()) && !inflight.containsKey(t.pieceNum())) {
+                            pending.remove(t.pieceNum());
+                            pending.put(t.pieceNum(), t);
+                        }
+                    }
+                }
+                case PEER_FINISH -> {
+                    TaskFinish f;
+                    try {
+                        f = r.data(TaskFinish.class);
+                    } catch (ProtocolException e) {
+                        throw new FailoverException("bad 600 answer: " + e.getMessage());
+                    }
+                    drainInflight();
+                    return checkFinish(f);
+                }
+                case PEER_WAIT, PEER_LIMITED -> { }
+                default -> throw new DownloadException(Failure.SOURCE_ERROR, "supernode " + sn.node()
+                        + " failed the task: " + r.code() + " " + (r.msg() == null ? code : r.msg()));
+            }
+            while (inflight.size() < d.engine.config().parallelPieces() && !pending.isEmpty()) {
+                Iterator<PieceTask> it = pending.values().iterator();
+                PieceTask t = it.next();
+                it.remove();
+                start(t);
+            }
+            PieceOutcome o;
+            if (inflight.isEmpty()) {
+                backoff = backoff == 0 ? 50 : Math.min(1000, backoff * 2);
+                o = awaitEvent(backoff);
+                if (o == null) {
+                    continue; // ask again with the same report
+                }
+            } else {
+                do {
+                    o = awaitEvent(250);
+                } while (o == null);
+            }
+            backoff = 0;
+            next = handle(o);
+        }
+    }
+
+    private PieceOutcome awaitEvent(long millis) throws DownloadException {
+        d.checkAlive();
+        try {
+            return events.poll(millis, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new DownloadException(Failure.CANCELLED, "interrupted");
+        }
+    }
+
+    private ApiResponse poll(PeerTaskRequest req) throws FailoverException {
+        IOException last = null;
+        for (int attempt = 0; attempt < 3; attempt++) {
+            try {
+                return sn.poll(req);
+            } catch (IOException e) {
+                last = e;
+                try {
+                    Thread.sleep(100L << attempt); // transient trouble: a short, bounded pause
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+        }
+        throw new FailoverException(last == null ? "interrupted" : last.getMessage());
+    }
+
+    private void start(PieceTask assigned) {
+        int n = assigned.pieceNum();
+        inflight.put(n, assigned);
+        PieceTask t = route(assigned);
+        boolean candidate = n < candidates.length && candidates[n];
+        long framed = framedLength(t);
+        long offset = (long) n * (pieceSize - PieceFraming.OVERHEAD);
+        long deadline = d.pieceDeadline(pieceSize);
+        d.engine.executor().execute(() -> {
+            PieceOutcome o = null;
+            try {
+                if (candidate) {
+                    int len = d.work.map().contentLength(n);
+                    if (len >= 0 && PieceFetcher.verifyLocal(d.work.channel(), offset, len, pieceSize, t)) {
+                        d.counters.fromLocal.addAndGet(len);
+                        o = PieceOutcome.ok(t, len, true);
+                    } else {
+                        d.work.map().clear(n);
+                    }
+                }
+                if (o == null) {
+                    o = d.fetcher.fetch(t, pieceSize, framed, d.work.channel(), offset, deadline, d::cancelled,
+                            d.counters);
+                }
+                if (o.success()) {
+                    d.work.map().mark(n, o.contentLength());
+                }
+            } catch (IOException | RuntimeException e) {
+                o = PieceOutcome.failed(t, io.smalldragonfly.common.protocol.PieceErrorType.FILE_NOT_EXIST, null,
+                        e.toString());
+            }
+            events.add(o);
+        });
+    }
+
+    /** Where to actually fetch an assignment: the CDN instead of a failing peer, or always in CDN mode. */
+    private PieceTask route(PieceTask t) {
+        if (t.fromSupernode()) {
+            return t;
+        }
+        boolean cdnOnly = d.request.pattern() == Pattern.CDN;
+        boolean badPeer = peerFailures.getOrDefault(t.cid(), 0) >= BAD_PEER_FAILURES;
+        if (!cdnOnly && !badPeer) {
+            return t;
+        }
+        PieceTask cdn = cdnTemplate;
+        if (cdn == null) {
+            if (!cdnOnly) {
+                return t;
+            }
+            String host = sn.node().host();
+            return new PieceTask(t.range(), t.pieceNum(), t.pieceSize(), t.pieceMd5(), CdnNode.cid(host, snTaskId),
+                    host, d.request.cdnPort(), CdnNode.path(snTaskId), t.downLink(), t.pieceSha256());
+        }
+        return new PieceTask(t.range(), t.pieceNum(), t.pieceSize(), t.pieceMd5(), cdn.cid(), cdn.peerIp(),
+                cdn.peerPort(), cdn.path(), t.downLink(), t.pieceSha256());
+    }
+
+    private long framedLength(PieceTask t) {
+        long fromMd5 = -1;
+        try {
+            fromMd5 = t.framedLength();
+        } catch (ProtocolException e) {
+            log.debug("{}", e.getMessage());
+        }
+        if (fromMd5 >= 0) {
+            return fromMd5;
+        }
+        long total = d.tracker.total();
+        if (total >= 0) {
+            long content = Math.min(pieceSize - PieceFraming.OVERHEAD,
+                    total - (long) t.pieceNum() * (pieceSize - PieceFraming.OVERHEAD));
+            return content + PieceFraming.OVERHEAD;
+        }
+        return -1;
+    }
+
+    private PeerTaskRequest handle(PieceOutcome o) throws DownloadException {
+        PieceTask t = o.task();
+        int n = t.pieceNum();
+        inflight.remove(n);
+        if (n < candidates.length) {
+            candidates[n] = false;
+        }
+        logPiece(t, o.success() ? PieceResult.SEMI_SUCCESS : PieceResult.FAIL);
+        if (o.success()) {
+            d.tracker.markPiece(n, o.contentLength());
+            try {
+                sn.reportSuccess(new PieceSuccessReport(snTaskId, d.cid, t.cid(), t.range()));
+            } catch (IOException e) {
+                log.warn("piece {} success report failed: {}", n, e.getMessage());
+            }
+            return new PeerTaskRequest(d.cid, t.cid(), snTaskId, t.range(), PeerTaskStatus.RUNNING,
+                    PieceResult.SEMI_SUCCESS);
+        }
+        log.warn("piece {} from {} ({}:{}) failed: {}", n, t.cid(), t.peerIp(), t.peerPort(), o.message());
+        if (!d.cancelled()) {
+            peerFailures.merge(t.cid(), 1, Integer::sum);
+            if (pieceFailures.merge(n, 1, Integer::sum) >= MAX_PIECE_FAILURES) {
+                throw new DownloadException(Failure.SOURCE_ERROR, "piece " + n + " failed "
+                        + MAX_PIECE_FAILURES + " times; last: " + o.message());
+            }
+            try {
+                sn.reportError(new PieceErrorReport(snTaskId, t.range(), d.cid, t.cid(), t.peerIp(),
+                        o.realMd5() == null ? "" : o.realMd5(), t.md5(), o.errorType()));
+            } catch (IOException e) {
+                log.warn("piece {} error report failed: {}", n, e.getMessage());
+            }
+        }
+        return new PeerTaskRequest(d.cid, t.cid(), snTaskId, t.range(), PeerTaskStatus.RUNNING, PieceResult.FAIL);
+    }
+
+    private void logPiece(PieceTask t, PieceResult result) {
+        if (!log.isInfoEnabled()) {
+            return;
+        }
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("taskID", snTaskId);
+        m.put("superNode", sn.node().host());
+        m.put("dstCid", t.cid());
+        m.put("range", t.range());
+        m.put("result", result.code());
+        m.put("status", PeerTaskStatus.RUNNING.code());
+        m.put("pieceSize", t.pieceSize());
+        m.put("pieceNum", t.pieceNum());
+        log.info("downloading piece:{}", Json.writeString(m));
+    }
+
+    private TaskFinish checkFinish(TaskFinish f) throws DownloadException {
+        long total = d.tracker.total();
+        if (total < 0) {
+            long pieces = (f.fileLength() + pieceSize - 1) / pieceSize;
+            total = f.fileLength() - pieces * PieceFraming.OVERHEAD;
+            d.tracker.total(total);
+            try {
+                d.work.map().setContentLength(total);
+            } catch (IOException e) {
+                throw new DownloadException(Failure.LOCAL_ERROR, e.getMessage(), e);
+            }
+        }
+        long pieces = total == 0 ? 0 : (total + pieceSize - PieceFraming.OVERHEAD - 1) / (pieceSize - PieceFraming.OVERHEAD);
+        long framed = total + pieces * PieceFraming.OVERHEAD;
+        if (framed != f.fileLength()) {
+            throw new DownloadException(Failure.DIGEST_MISMATCH, "supernode reports " + f.fileLength()
+                    + " framed bytes (expected " + framed + " for " + total + " content bytes)");
+        }
+        if (!d.tracker.allPresent()) {
+            throw new DownloadException(Failure.SOURCE_ERROR, "supernode finished the task but "
+                    + (total - d.tracker.contiguous()) + " bytes are missing");
+        }
+        return f;
+    }
+
+    /** Waits for pieces still in flight so none writes after the session ends. */
+    private void drainInflight() {
+        if (inflight.isEmpty()) {
+            return;
+        }
+        d.fetcher.abortAll();
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!inflight.isEmpty() && System.nanoTime() < until) {
+            try {
+                PieceOutcome o = events.poll(100, TimeUnit.MILLISECONDS);
+                if (o != null) {
+                    inflight.remove(o.task().pieceNum());
+                    if (o.success()) {
+                        d.tracker.markPiece(o.task().pieceNum(), o.contentLength());
+                    }
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    /** The current supernode stopped answering. */
+    static final class FailoverException extends Exception {
+        FailoverException(String message) {
+            super(message, null, false, false);
+        }
+    }
+}

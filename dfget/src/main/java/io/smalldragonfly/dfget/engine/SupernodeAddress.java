@@ -1,0 +1,83 @@
+package io.smalldragonfly.dfget.engine;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One entry of {@code --node}: {@code host[:port][=weight]}. The port defaults to the supernode's
+ * API port 8002 and the weight to 1; a heavier node is tried first more often.
+ */
+public record SupernodeAddress(String host, int port, int weight) {
+
+    public static final int DEFAULT_PORT = 8002;
+
+    public SupernodeAddress {
+        if (host == null || host.isBlank()) {
+            throw new IllegalArgumentException("node: empty host (expected host[:port][=weight])");
+        }
+        if (port < 1 || port > 65535) {
+            throw new IllegalArgumentException("node: port " + port + " (expected 1..65535)");
+        }
+        if (weight < 1) {
+            throw new IllegalArgumentException("node: weight " + weight + " (expected >= 1)");
+        }
+    }
+
+    public static SupernodeAddress of(String host, int port) {
+        return new SupernodeAddress(host, port, 1);
+    }
+
+    /** Parses {@code host[:port][=weight]}. */
+    public static SupernodeAddress parse(String spec) {
+        String s = spec == null ? "" : spec.trim();
+        int weight = 1;
+        int eq = s.indexOf('=');
+        if (eq >= 0) {
+            weight = number(s.substring(eq + 1), spec, "weight");
+            s = s.substring(0, eq);
+        }
+        int port = DEFAULT_PORT;
+        int colon = s.lastIndexOf(':');
+        if (colon >= 0 && s.indexOf(':') == colon) {
+            port = number(s.substring(colon + 1), spec, "port");
+            s = s.substring(0, colon);
+        }
+        if (s.isEmpty()) {
+            throw new IllegalArgumentException("node: '" + spec + "' has no host (expected host[:port][=weight])");
+        }
+        return new SupernodeAddress(s, port, weight);
+    }
+
+    /** Parses a comma-separated list. */
+    public static List<SupernodeAddress> parseList(List<String> specs) {
+        List<SupernodeAddress> out = new ArrayList<>();
+        if (specs != null) {
+            for (String spec : specs) {
+                for (String one : spec.split(",")) {
+                    if (!one.isBlank()) {
+                        out.add(parse(one));
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    private static int number(String s, String spec, String what) {
+        try {
+            return Integer.parseInt(s.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("node: '" + spec + "' has a bad " + what
+                    + " (expected host[:port][=weight] with numbers)");
+        }
+    }
+
+    public String hostPort() {
+        return host + ":" + port;
+    }
+
+    @Override
+    public String toString() {
+        return hostPort();
+    }
+}

@@ -1,0 +1,149 @@
+package io.smalldragonfly.dfget.upload;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.smalldragonfly.common.protocol.Json;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.HttpURLConnection;
+import java.net.URL;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Finds the background upload server of a home, or starts one: {@code <home>/uploader.json} names
+ * its pid and port, and a {@code /server/ping} answering with the same home proves it is alive
+ * (a stale file or a stranger on a reused port does not). A new server is this same program run
+ * as {@code dfget server --home H ...} with the current JVM and classpath; it outlives this process.
+ */
+public final class UploadServerClient {
+
+    public static final String STATE_FILE = "uploader.json";
+
+    private UploadServerClient() {}
+
+    /** The state a running server writes: its pid and port. */
+    public record State(long pid, int port, String home) {}
+
+    public static Path stateFile(Path home) {
+        return home.resolve(STATE_FILE);
+    }
+
+    public static Optional<State> readState(Path home) {
+        try {
+            return Optional.of(Json.read(Files.readAllBytes(stateFile(home)), State.class));
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** The port of this home's live server, if one answers. */
+    public static Optional<Integer> find(Path home) {
+        Optional<State> s = readState(home);
+        if (s.isPresent() && ping(s.get().port(), home)) {
+            return Optional.of(s.get().port());
+        }
+        return Optional.empty();
+    }
+
+    /** Whether the server at {@code port} answers {@code /server/ping} as the server of {@code home}. */
+    public static boolean ping(int port, Path home) {
+        try {
+            HttpURLConnection c = (HttpURLConnection) new URL("http", "127.0.0.1", port, "/server/ping").openConnection();
+            c.setConnectTimeout(1000);
+            c.setReadTimeout(2000);
+            try (InputStream in = c.getInputStream()) {
+                JsonNode n = Json.mapper().readTree(in);
+                return c.getResponseCode() == 200 && n.path("home").asText("")
+                        .equals(home.toAbsolutePath().toString());
+            }
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Returns the port of this home's server, starting one in the background when none answers.
+     *
+     * @param serverArgs extra {@code dfget server} options ({@code --port}, {@code --alivetime}, ...)
+     */
+    public static int ensure(Path home, List<String> serverArgs, long timeoutMillis) throws IOException {
+        Optional<Integer> port = find(home);
+        if (port.isPresent()) {
+            return port.get();
+        }
+        Files.createDirectories(home.resolve("logs"));
+        List<String> cmd = new ArrayList<>();
+        if (Files.isExecutable(Path.of("/usr/bin/setsid"))) {
+            cmd.add("/usr/bin/setsid"); // its own session: a Ctrl-C of this dfget must not stop it
+        }
+        cmd.add(javaCommand());
+        cmd.add("-XX:+UseSerialGC");
+        cmd.add("-Xmx96m");
+        cmd.add("-cp");
+        cmd.add(System.getProperty("java.class.path"));
+        cmd.add("io.smalldragonfly.dfget.DfgetMain");
+        cmd.add("server");
+        cmd.add("--home");
+        cmd.add(home.toAbsolutePath().toString());
+        cmd.addAll(serverArgs);
+        Path out = home.resolve("logs").resolve("uploader.out");
+        Process p = new ProcessBuilder(cmd)
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(out.toFile()))
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                .start();
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+        while (System.nanoTime() < deadline) {
+            port = find(home);
+            if (port.isPresent()) {
+                return port.get();
+            }
+            if (!p.isAlive() && p.exitValue() != 0) {
+                throw new IOException("upload server exited with " + p.exitValue() + "; see " + out);
+            }
+            try {
+                Thread.sleep(50); // waiting on another process: there is nothing to block on
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while starting the upload server");
+            }
+        }
+        throw new IOException("upload server did not start within " + timeoutMillis + " ms; see " + out);
+    }
+
+    private static String javaCommand() {
+        return ProcessHandle.current().info().command()
+                .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    }
+
+    /**
+     * Stops this home's server (SIGTERM; it tells the supernodes service/down and removes its state)
+     * and waits for it to exit. Returns false when none was running.
+     */
+    public static boolean stop(Path home, long timeoutMillis) {
+        Optional<State> s = readState(home);
+        if (s.isEmpty()) {
+            return false;
+        }
+        Optional<ProcessHandle> ph = ProcessHandle.of(s.get().pid());
+        if (ph.isEmpty() || !ping(s.get().port(), home)) {
+            try {
+                Files.deleteIfExists(stateFile(home));
+            } catch (IOException e) {
+                // a stale file only; the next start rewrites it
+            }
+            return false;
+        }
+        ph.get().destroy();
+        try {
+            ph.get().onExit().get(timeoutMillis, TimeUnit.MILLISECONDS);
+        } catch (Exception e) {
+            ph.get().destroyForcibly();
+        }
+        return true;
+    }
+}

@@ -1,0 +1,243 @@
+package io.smalldragonfly.dfget.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.smalldragonfly.common.protocol.QueryParams;
+import io.smalldragonfly.common.testing.TestOrigin;
+import io.smalldragonfly.common.util.Digests;
+import io.smalldragonfly.dfget.engine.Download;
+import io.smalldragonfly.dfget.engine.DownloadException;
+import io.smalldragonfly.dfget.engine.DownloadRequest;
+import io.smalldragonfly.dfget.engine.DownloadResult;
+import io.smalldragonfly.dfget.engine.Failure;
+import io.smalldragonfly.dfget.engine.Pattern;
+import io.smalldragonfly.dfget.engine.SupernodeAddress;
+import io.smalldragonfly.dfget.store.DataDir;
+import io.smalldragonfly.supernode.Supernode;
+import io.smalldragonfly.supernode.SupernodeConfig;
+import java.io.InputStream;
+import java.io.RandomAccessFile;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Failures and recoveries of the engine against a real in-process supernode and origin. */
+class FailuresTest {
+
+    private static final int SIZE = 24 * 1024 * 1024;
+
+    @TempDir
+    Path tmp;
+
+    private Supernode supernode;
+    private TestOrigin origin;
+    private RecordingProxy proxy;
+    private TestOrigin.Resource file;
+    private final List<Peer> peers = new ArrayList<>();
+
+    @BeforeEach
+    void start() {
+        supernode = Supernode.start(SupernodeConfig.forTest(tmp.resolve("sn")));
+        proxy = new RecordingProxy(supernode.apiPort());
+        origin = TestOrigin.start();
+        file = origin.generated("/f", SIZE);
+    }
+
+    @AfterEach
+    void stop() {
+        peers.forEach(Peer::close);
+        proxy.close();
+        supernode.close();
+        origin.close();
+    }
+
+    private Peer peer(String name) throws Exception {
+        Peer p = Peer.start(tmp.resolve(name));
+        peers.add(p);
+        return p;
+    }
+
+    private DownloadRequest.Builder request(String out) {
+        return DownloadRequest.builder(origin.url("/f"), tmp.resolve(out))
+                .node(SupernodeAddress.of("127.0.0.1", proxy.port()));
+    }
+
+    private static int closedPort() throws Exception {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    @Test
+    void talksToTheSupernodeLikeTheOriginalClient() throws Exception {
+        DownloadResult r = peer("a").engine.download(request("a.bin").notbs(true).build());
+        assertThat(r.md5()).isEqualTo(file.md5());
+        List<RecordingProxy.Call> calls = proxy.calls();
+        assertThat(calls.get(0).method()).isEqualTo("POST");
+        assertThat(calls.get(0).path()).isEqualTo("/peer/registry");
+        assertThat(calls.get(0).body()).contains("\"cid\"", "\"path\":\"/peer/file/a.bin-", "\"rawUrl\"");
+        List<QueryParams> polls = calls.stream().filter(c -> c.path().equals("/peer/task"))
+                .map(c -> QueryParams.parse(c.uri())).toList();
+        QueryParams first = polls.get(0);
+        assertThat(first.optional("status")).isEqualTo("700");
+        assertThat(first.optional("result")).isEqualTo("502");
+        assertThat(first.optional("dstCid")).isEmpty();
+        assertThat(first.optional("range")).isEmpty();
+        QueryParams later = polls.stream().filter(q -> !q.optional("range").isEmpty()).findFirst().orElseThrow();
+        assertThat(later.optional("status")).isEqualTo("701");
+        assertThat(later.optional("result")).isEqualTo("503");
+        assertThat(later.optional("dstCid")).startsWith("cdnnode:");
+        assertThat(proxy.count("/peer/piece/suc")).isEqualTo(io.smalldragonfly.common.piece.PieceLayout.of(SIZE).pieceCount());
+    }
+
+    @Test
+    void goesBackToSourceWhenNoSupernodeAnswers() throws Exception {
+        DownloadResult r = peer("a").engine.download(DownloadRequest.builder(origin.url("/f"), tmp.resolve("a.bin"))
+                .node(SupernodeAddress.of("127.0.0.1", closedPort())).build());
+        assertThat(r.fromSource()).isEqualTo(SIZE);
+        assertThat(Digests.md5Hex(tmp.resolve("a.bin"))).isEqualTo(file.md5());
+        long ranged = origin.requests().stream().filter(q -> q.header("range") != null).count();
+        assertThat(ranged).as("parallel Range requests").isGreaterThan(2);
+        assertThat(origin.bytesSent()).isLessThan(SIZE + 1024);
+    }
+
+    @Test
+    void notbsWithoutSupernodeFailsAndWritesNothing() throws Exception {
+        Download d = peer("a").engine.start(DownloadRequest.builder(origin.url("/f"), tmp.resolve("a.bin"))
+                .node(SupernodeAddress.of("127.0.0.1", closedPort())).notbs(true).build());
+        assertThatThrownBy(d::await).isInstanceOfSatisfying(DownloadException.class,
+                e -> assertThat(e.failure()).isEqualTo(Failure.NO_SUPERNODE));
+        assertThat(tmp.resolve("a.bin")).doesNotExist();
+        assertThat(origin.bytesSent()).isZero();
+    }
+
+    @Test
+    void corruptedPiecesFromAPeerAreReportedAndFetchedElsewhere() throws Exception {
+        Peer a = peer("a");
+        a.engine.download(request("a.bin").notbs(true).build());
+        // Corrupt what peer a serves: one byte in every piece of its content file.
+        Path served;
+        try (Stream<Path> s = Files.list(a.home.resolve("data"))) {
+            served = s.filter(p -> DataDir.isSafeName(p.getFileName().toString())).findFirst().orElseThrow();
+        }
+        try (RandomAccessFile raf = new RandomAccessFile(served.toFile(), "rw")) {
+            for (long off = 100; off < SIZE; off += 4 * 1024 * 1024 - 5) {
+                raf.seek(off);
+                int b = raf.read();
+                raf.seek(off);
+                raf.write(b ^ 0xff);
+            }
+        }
+        DownloadResult r = peer("b").engine.download(request("b.bin").notbs(true).build());
+        assertThat(Digests.md5Hex(tmp.resolve("b.bin"))).isEqualTo(file.md5());
+        assertThat(r.md5()).isEqualTo(file.md5());
+        List<QueryParams> errors = proxy.calls().stream().filter(c -> c.path().equals("/peer/piece/error"))
+                .map(c -> QueryParams.parse(c.uri())).toList();
+        assertThat(errors).as("bad pieces reported").isNotEmpty();
+        assertThat(errors).allSatisfy(q -> assertThat(q.optional("errorType")).isEqualTo("FILE_MD5_NOT_MATCH"));
+        assertThat(errors).allSatisfy(q -> assertThat(q.optional("dstCid")).doesNotStartWith("cdnnode:"));
+    }
+
+    @Test
+    void aServingPeerKilledMidDownloadDoesNotStopOthers() throws Exception {
+        Peer a = peer("a");
+        a.engine.download(request("a.bin").notbs(true).build());
+        Download b = peer("b").engine.start(request("b.bin").notbs(true).localLimit(6L << 20).build());
+        await().atMost(Duration.ofSeconds(20)).until(() -> b.progress().bytes() >= 6L << 20);
+        a.kill();
+        DownloadResult r = b.await();
+        assertThat(Digests.md5Hex(r.output())).isEqualTo(file.md5());
+        assertThat(r.fromPeers()).as("b was fetching from a").isGreaterThan(0);
+    }
+
+    @Test
+    void anInterruptedDownloadResumesFromItsPieces() throws Exception {
+        Peer a = peer("a");
+        DownloadRequest req = request("a.bin").notbs(true).localLimit(6L << 20).build();
+        Download first = a.engine.start(req);
+        await().atMost(Duration.ofSeconds(20)).until(() -> first.progress().bytes() >= 12L << 20);
+        first.cancel();
+        assertThatThrownBy(first::await).isInstanceOfSatisfying(DownloadException.class,
+                e -> assertThat(e.failure()).isEqualTo(Failure.CANCELLED));
+        assertThat(tmp.resolve("a.bin")).doesNotExist();
+        assertThat(tmp.resolve(".a.bin." + first.taskId().substring(0, 12) + ".dfget")).exists();
+
+        DownloadResult r = a.engine.download(request("a.bin").notbs(true).build());
+        assertThat(Digests.md5Hex(tmp.resolve("a.bin"))).isEqualTo(file.md5());
+        assertThat(r.fromLocal()).isGreaterThanOrEqualTo(8L << 20);
+        assertThat(r.fromLocal() + r.fromPeers() + r.fromSupernode()).isEqualTo(SIZE);
+        assertThat(tmp.resolve(".a.bin." + first.taskId().substring(0, 12) + ".dfget")).doesNotExist();
+        assertThat(tmp.resolve(".a.bin." + first.taskId().substring(0, 12) + ".dfget.pieces")).doesNotExist();
+    }
+
+    @Test
+    void anInterruptedSourceDownloadResumes() throws Exception {
+        Peer a = peer("a");
+        DownloadRequest req = DownloadRequest.builder(origin.url("/f"), tmp.resolve("a.bin"))
+                .pattern(Pattern.SOURCE).localLimit(6L << 20).build();
+        Download first = a.engine.start(req);
+        await().atMost(Duration.ofSeconds(20)).until(() -> first.progress().bytes() >= 12L << 20);
+        first.cancel();
+        assertThatThrownBy(first::await).isInstanceOf(DownloadException.class);
+        long sentBefore = origin.bytesSent();
+
+        DownloadResult r = a.engine.download(DownloadRequest.builder(origin.url("/f"), tmp.resolve("a.bin"))
+                .pattern(Pattern.SOURCE).build());
+        assertThat(Digests.md5Hex(tmp.resolve("a.bin"))).isEqualTo(file.md5());
+        assertThat(r.fromLocal()).isGreaterThanOrEqualTo(8L << 20);
+        assertThat(origin.bytesSent() - sentBefore).isLessThan(SIZE - (8L << 20) + 1024);
+    }
+
+    @Test
+    void aWrongMd5LeavesNoFile() throws Exception {
+        Download d = peer("a").engine.start(DownloadRequest.builder(origin.url("/f"), tmp.resolve("a.bin"))
+                .pattern(Pattern.SOURCE).md5("0123456789abcdef0123456789abcdef").build());
+        assertThatThrownBy(d::await).isInstanceOfSatisfying(DownloadException.class,
+                e -> assertThat(e.failure()).isEqualTo(Failure.DIGEST_MISMATCH));
+        try (Stream<Path> s = Files.list(tmp)) {
+            assertThat(s.map(p -> p.getFileName().toString())).noneMatch(n -> n.contains("a.bin"));
+        }
+    }
+
+    @Test
+    void theOverallTimeoutStopsADownload() throws Exception {
+        Download d = peer("a").engine.start(request("a.bin").notbs(true).localLimit(2L << 20)
+                .timeout(Duration.ofMillis(1500)).build());
+        assertThatThrownBy(d::await).isInstanceOfSatisfying(DownloadException.class,
+                e -> assertThat(e.failure()).isEqualTo(Failure.TIMEOUT));
+        assertThat(tmp.resolve("a.bin")).doesNotExist();
+    }
+
+    @Test
+    void theStreamYieldsTheBytesInOrderWhileDownloading() throws Exception {
+        Download d = peer("a").engine.start(request("a.bin").notbs(true).localLimit(12L << 20).build());
+        MessageDigest md5 = MessageDigest.getInstance("MD5");
+        boolean sawBytesBeforeTheEnd;
+        try (InputStream in = d.openStream()) {
+            byte[] buf = new byte[64 * 1024];
+            int n = in.read(buf);
+            sawBytesBeforeTheEnd = !d.result().isDone();
+            long total = 0;
+            while (n >= 0) {
+                md5.update(buf, 0, n);
+                total += n;
+                n = in.read(buf);
+            }
+            assertThat(total).isEqualTo(SIZE);
+        }
+        assertThat(d.result()).isCompleted();
+        assertThat(sawBytesBeforeTheEnd).as("bytes streamed before the download finished").isTrue();
+        assertThat(Digests.hex(md5.digest())).isEqualTo(file.md5());
+    }
+}

@@ -1,0 +1,146 @@
+package io.smalldragonfly.dfget.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.smalldragonfly.common.protocol.Json;
+import io.smalldragonfly.common.testing.TestOrigin;
+import io.smalldragonfly.dfget.upload.UploadServerClient;
+import io.smalldragonfly.supernode.Supernode;
+import io.smalldragonfly.supernode.SupernodeConfig;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * End to end with the built launcher: {@code bin/dfget} as separate processes (each starting its
+ * own background upload server), an in-process supernode and origin, all on 127.0.0.1.
+ * Needs {@code mvn -q -DskipTests package} first (the launcher runs {@code dfget/target}).
+ */
+class LauncherE2ETest {
+
+    private static final Path ROOT = Path.of("").toAbsolutePath().getParent();
+    private static final Path DFGET = ROOT.resolve("bin/dfget");
+
+    @TempDir
+    Path tmp;
+
+    private Supernode supernode;
+    private TestOrigin origin;
+    private final List<Path> homes = new ArrayList<>();
+
+    @BeforeEach
+    void start() {
+        assumeTrue(Files.isRegularFile(ROOT.resolve("dfget/target/dfget.jar")),
+                "build the launcher's jars first: mvn -q -DskipTests package");
+        supernode = Supernode.start(SupernodeConfig.forTest(tmp.resolve("sn")));
+        origin = TestOrigin.start();
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        List<Process> stops = new ArrayList<>();
+        for (Path h : homes) {
+            if (Files.exists(UploadServerClient.stateFile(h))) {
+                stops.add(dfget("server", "--stop", "--home", h.toString()));
+            }
+        }
+        for (Process p : stops) {
+            p.waitFor(20, TimeUnit.SECONDS);
+        }
+        supernode.close();
+        origin.close();
+    }
+
+    private Process dfget(String... args) throws IOException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(DFGET.toString());
+        cmd.addAll(List.of(args));
+        return new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+    }
+
+    private Path home(String name) {
+        Path h = tmp.resolve(name);
+        homes.add(h);
+        return h;
+    }
+
+    private static String read(Process p, boolean err) throws IOException {
+        return new String((err ? p.getErrorStream() : p.getInputStream()).readAllBytes(), StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void threeLaunchedPeersShareOneFile() throws Exception {
+        int size = 32 * 1024 * 1024;
+        TestOrigin.Resource f = origin.generated("/big", size);
+        List<Process> runs = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            runs.add(dfget("-u", origin.url("/big"), "-o", tmp.resolve("out" + i).toString(),
+                    "-n", "127.0.0.1:" + supernode.apiPort(), "--home", home("h" + i).toString(),
+                    "--ip", "127.0.0.1", "--notbs", "--json", "--alivetime", "60s"));
+        }
+        long fromPeers = 0;
+        for (int i = 0; i < 3; i++) {
+            Process p = runs.get(i);
+            String out = read(p, false);
+            String err = read(p, true);
+            assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            assertThat(p.exitValue()).as(err).isZero();
+            JsonNode j = Json.mapper().readTree(out);
+            assertThat(j.get("result").asText()).isEqualTo("success");
+            assertThat(j.get("md5").asText()).isEqualTo(f.md5());
+            assertThat(j.get("length").asLong()).isEqualTo(size);
+            assertThat(j.get("fromSource").asLong()).isZero();
+            assertThat(j.get("fromPeers").asLong() + j.get("fromSupernode").asLong()).isEqualTo(size);
+            fromPeers += j.get("fromPeers").asLong();
+            assertThat(err).contains("from peers");
+            String log = Files.readString(homes.get(i).resolve("logs/dfclient.log"));
+            assertThat(log).contains("downloading piece:{\"taskID\":\"" + j.get("taskId").asText());
+            assertThat(UploadServerClient.find(homes.get(i))).isPresent();
+        }
+        assertThat(origin.bytesSent()).isLessThan((long) (size * 1.2));
+        assertThat(fromPeers).isGreaterThan(0);
+
+        // A later run of the same home reuses its upload server.
+        long pid = UploadServerClient.readState(homes.get(0)).orElseThrow().pid();
+        Process again = dfget("-u", origin.url("/big"), "-o", tmp.resolve("again").toString(),
+                "-n", "127.0.0.1:" + supernode.apiPort(), "--home", homes.get(0).toString(), "--ip", "127.0.0.1");
+        assertThat(again.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(again.exitValue()).as(read(again, true)).isZero();
+        assertThat(UploadServerClient.readState(homes.get(0)).orElseThrow().pid()).isEqualTo(pid);
+
+        Process stop = dfget("server", "--stop", "--home", homes.get(0).toString());
+        assertThat(stop.waitFor(20, TimeUnit.SECONDS)).isTrue();
+        assertThat(stop.exitValue()).isZero();
+        assertThat(UploadServerClient.stateFile(homes.get(0))).doesNotExist();
+        assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).isFalse();
+    }
+
+    @Test
+    void notbsWithoutASupernodeExitsWithItsCodeAndNoFile() throws Exception {
+        origin.generated("/f", 1000);
+        int closed;
+        try (ServerSocket s = new ServerSocket(0)) {
+            closed = s.getLocalPort();
+        }
+        Path out = tmp.resolve("out");
+        Process p = dfget("-u", origin.url("/f"), "-o", out.toString(), "-n", "127.0.0.1:" + closed, "--notbs",
+                "--home", home("h").toString(), "--ip", "127.0.0.1");
+        String err = read(p, true);
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).isEqualTo(3);
+        assertThat(err).contains("dfget: no supernode answered");
+        assertThat(out).doesNotExist();
+        assertThat(origin.bytesSent()).isZero();
+    }
+}
