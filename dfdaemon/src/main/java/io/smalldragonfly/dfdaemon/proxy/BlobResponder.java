@@ -35,8 +35,8 @@ import org.slf4j.LoggerFactory;
  * <p>Order and backpressure: chunks are written in order; when the client's channel is not
  * writable the worker waits for the last write to complete before reading more, so a slow client
  * slows the source and no blob is held in memory. Integrity: the sha256 is computed while
- * streaming and the last chunk is held back until the end: on a digest or length mismatch it is
- * never sent and the connection is closed, so the client sees a truncated body and retries, and
+ * streaming and the last chunk (the one reaching {@code Content-Length}, or with an unknown
+ * length the latest one) is held back until the end: on a digest or length mismatch it is never sent and the connection is closed, so the client sees a truncated body and retries, and
  * never receives a complete wrong blob.
  */
 final class BlobResponder {
@@ -112,7 +112,7 @@ final class BlobResponder {
             HttpUtil.setTransferEncodingChunked(head, true);
         }
         HopByHop.addVia(head.headers());
-        ChannelFuture last = ch.writeAndFlush(head);
+        ch.writeAndFlush(head);
 
         ByteBuf pending = null;
         long total = 0;
@@ -144,17 +144,26 @@ final class BlobResponder {
                     limiter.acquire(n);
                 }
                 if (pending != null) {
-                    int size = pending.readableBytes();
-                    last = ch.writeAndFlush(new DefaultHttpContent(pending));
+                    ChannelFuture w = send(ch, pending, source);
                     pending = null;
-                    metrics.blobBytes(source, size);
-                    if (!awaitWritable(ch, last)) {
+                    if (!awaitWritable(ch, w)) {
                         metrics.streamError("client_gone");
                         log.debug("blob {}: client went away", what);
                         return;
                     }
                 }
-                pending = ch.alloc().buffer(n).writeBytes(buf, 0, n);
+                ByteBuf chunk = ch.alloc().buffer(n).writeBytes(buf, 0, n);
+                if (expected >= 0 && total < expected) {
+                    // not the end yet: send now, so a slow P2P piece never holds back bytes already here
+                    if (!awaitWritable(ch, send(ch, chunk, source))) {
+                        metrics.streamError("client_gone");
+                        log.debug("blob {}: client went away", what);
+                        return;
+                    }
+                } else {
+                    // possibly the last chunk: held back until the digest is known
+                    pending = chunk;
+                }
             }
             if (expected >= 0 && total != expected) {
                 abort(ch, "length_mismatch", what, source, "ended at " + total + " of " + expected + " bytes");
@@ -201,6 +210,11 @@ final class BlobResponder {
             log.debug("blob {} from {}: {} (client already gone)", what, source, why);
         }
         ch.close();
+    }
+
+    private ChannelFuture send(Channel ch, ByteBuf chunk, String source) {
+        metrics.blobBytes(source, chunk.readableBytes());
+        return ch.writeAndFlush(new DefaultHttpContent(chunk));
     }
 
     /** Waits for the client to take what was written; false when the client is gone. */
