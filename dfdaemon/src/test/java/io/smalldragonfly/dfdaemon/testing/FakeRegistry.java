@@ -29,7 +29,8 @@ import javax.net.ssl.SSLContext;
  * A registry for tests on 127.0.0.1 (JDK HttpServer, HTTP or HTTPS): {@code /v2/}, manifests by
  * tag and digest, blobs with real sha256 digests, tag lists, an optional Bearer token flow (401 +
  * {@code WWW-Authenticate}, {@code /token} behind Basic auth), optional redirects of blob GETs to
- * a pre-signed "storage" URL, and a generated blob of any size streamed without buffering. Every
+ * a pre-signed "storage" URL, and a generated blob of any size streamed without buffering (also at
+ * {@code /generated}, a path that is not a blob's). Every
  * request is recorded with its headers.
  */
 public final class FakeRegistry implements AutoCloseable {
@@ -186,6 +187,10 @@ public final class FakeRegistry implements AutoCloseable {
             ex.getResponseHeaders().set("Docker-Distribution-Api-Version", "registry/2.0");
             if (path.equals("/token")) {
                 token(ex);
+                return;
+            }
+            if (path.equals("/generated") && generatedDigest != null) {
+                serveBlob(ex, generatedDigest);
                 return;
             }
             if (path.startsWith("/storage/")) {
