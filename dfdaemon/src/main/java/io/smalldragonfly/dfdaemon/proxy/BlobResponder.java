@@ -12,6 +12,8 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.GenericFutureListener;
 import io.smalldragonfly.common.http.ErrorMapper;
 import io.smalldragonfly.common.util.Digests;
 import io.smalldragonfly.common.util.RateLimiter;
@@ -69,9 +71,16 @@ final class BlobResponder {
                 return;
             }
             // a client gone while the worker waits for bytes: closing the stream unblocks the read
-            ch.closeFuture().addListener(f -> closeQuietly(fetched.stream()));
+            GenericFutureListener<Future<Void>> onClose = f -> closeQuietly(fetched.stream());
+            ch.closeFuture().addListener(onClose);
             try {
-                workers.execute(() -> stream(ch, request, fetched, done));
+                workers.execute(() -> {
+                    try {
+                        stream(ch, request, fetched, done);
+                    } finally {
+                        ch.closeFuture().removeListener(onClose);
+                    }
+                });
             } catch (RejectedExecutionException e) {
                 closeQuietly(fetched.stream());
                 ch.close();

@@ -16,6 +16,8 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.GenericFutureListener;
 import io.smalldragonfly.dfdaemon.blob.BlobRequest;
 import io.smalldragonfly.dfdaemon.upstream.HopByHop;
 import io.smalldragonfly.dfdaemon.upstream.Upstreams;
@@ -60,7 +62,11 @@ final class UpstreamRelay {
 
         Backend backend = new Backend(client, head, target, done);
         ChannelFuture connect = upstreams.connect(client.eventLoop(), target, true, backend);
-        client.closeFuture().addListener(f -> connect.channel().close());
+        // a client that goes away takes its upstream connection with it; once the upstream is
+        // closed the listener has nothing left to do, so it must not pile up on a keep-alive client
+        GenericFutureListener<Future<Void>> closeUpstream = f -> connect.channel().close();
+        client.closeFuture().addListener(closeUpstream);
+        connect.channel().closeFuture().addListener(f -> client.closeFuture().removeListener(closeUpstream));
         connect.addListener(f -> {
             if (!f.isSuccess()) {
                 ReferenceCountUtil.release(up);

@@ -100,6 +100,9 @@ class ReverseProxyTest {
             RawHttp.Response get = c.send("GET", "/v2/" + FakeRegistry.NAME + "/tags/list").response(false);
             assertThat(get.status()).isEqualTo(200);
             assertThat(get.text()).contains("\"tags\":[\"v1\"]");
+            // dfdaemon's own answers to HEAD carry no body either
+            assertThat(c.send("HEAD", "/_ping").response(true).header("Content-Length")).isEqualTo("3");
+            assertThat(c.send("GET", "/_ping").response(false).text()).isEqualTo("OK\n");
         }
         RawHttp.Response blobHead = RawHttp.exchange(port(), "HEAD", blobPath(registry.layer1));
         assertThat(blobHead.status()).isEqualTo(200);
