@@ -88,7 +88,7 @@ class ComposeFileTest {
 
     private static List<Map.Entry<String, JsonNode>> services() {
         List<Map.Entry<String, JsonNode>> out = new ArrayList<>();
-        compose.path("services").fields().forEachRemaining(out::add);
+        out.addAll(compose.path("services").properties());
         return out;
     }
 }

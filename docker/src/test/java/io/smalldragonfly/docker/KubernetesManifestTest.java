@@ -91,7 +91,7 @@ class KubernetesManifestTest {
             JsonNode match = w.node().path("spec").path("selector").path("matchLabels");
             assertThat(match.size()).as("%s: selector.matchLabels", w).isPositive();
             JsonNode labels = template(w).path("metadata").path("labels");
-            match.fields().forEachRemaining(e -> assertThat(labels.path(e.getKey()).asText())
+            match.properties().forEach(e -> assertThat(labels.path(e.getKey()).asText())
                     .as("%s: template label %s", w, e.getKey()).isEqualTo(e.getValue().asText()));
         }
     }
@@ -307,7 +307,7 @@ class KubernetesManifestTest {
 
     private static boolean selects(JsonNode selector, Doc w) {
         JsonNode labels = template(w).path("metadata").path("labels");
-        for (Map.Entry<String, JsonNode> e : (Iterable<Map.Entry<String, JsonNode>>) selector::fields) {
+        for (Map.Entry<String, JsonNode> e : selector.properties()) {
             if (!labels.path(e.getKey()).asText().equals(e.getValue().asText())) {
                 return false;
             }
