@@ -5,7 +5,7 @@
 #   3. small-dragonfly/supernode, small-dragonfly/dfclient (and small-dragonfly/registry for
 #      docker/compose.yaml), each tagged :<project version> and :latest.
 #
-#   docker/build-images.sh [--no-maven] [--no-registry] [--print-sizes]
+#   docker/build-images.sh [--no-maven] [--no-registry]
 #
 # Env: BASE_IMAGE (default small-dragonfly/base-jre:17; anything else, e.g. eclipse-temurin:17-jre,
 #      must be pullable), IMAGE_PREFIX (default small-dragonfly), DOCKER (default /usr/bin/docker).
@@ -25,8 +25,7 @@ for a in "$@"; do
   case $a in
     --no-maven) MAVEN=0 ;;
     --no-registry) REGISTRY=0 ;;
-    --print-sizes) ;;  # always printed; kept for compatibility
-    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
     *) echo "unknown argument $a" >&2; exit 2 ;;
   esac
 done
