@@ -103,6 +103,26 @@ class ImageTest {
         assertThat(r.exit()).as(r.output()).isNotZero();
     }
 
+    /**
+     * On a base image without curl (e.g. a plain JRE image) the healthcheck speaks HTTP through
+     * bash's /dev/tcp; and it finds a --port given as one argument or as two.
+     */
+    @Test
+    void healthcheckWorksWithoutCurlAndFollowsEitherPortSpelling() {
+        DockerSupport.requireFreePorts(8002);   // else a wrong (default) port could answer
+        int api = DockerSupport.freePort();
+        int cdn = DockerSupport.freePort();
+        String script = "rm -f /usr/bin/curl /bin/curl; command -v curl && exit 3; "
+                + "supernode -Dsupernode.advertiseIp=127.0.0.1 --port=" + api + " --download-port " + cdn + " & "
+                + "for i in $(seq 1 120); do "
+                + "  /opt/small-dragonfly/bin/healthcheck io.smalldragonfly.supernode.SupernodeMain 8002 && exit 0; "
+                + "  sleep 0.25; "
+                + "done; exit 1";
+        DockerSupport.Cli r = docker("run", "--rm", "--network", "host", "--user", "0", "-e", "SUPERNODE_BIND=127.0.0.1",
+                "--entrypoint", "bash", image("supernode"), "-c", script);
+        assertThat(r.exit()).as("healthcheck without curl; output:%n%s", r.output()).isZero();
+    }
+
     /** `docker run IMAGE --port N ...`: the HEALTHCHECK pings port N, not the default. */
     @Test
     void supernodeAndDfclientBecomeHealthyOnNonDefaultPorts() throws Exception {
