@@ -1,0 +1,192 @@
+package io.smalldragonfly.dfdaemon.proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.smalldragonfly.common.util.Digests;
+import io.smalldragonfly.dfdaemon.blob.BlobRequest;
+import io.smalldragonfly.dfdaemon.config.DfdaemonConfig;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.HttpURLConnection;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.zip.GZIPOutputStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The real thing, short of dockerd: Debian's {@code docker-registry} (distribution 2.8) on
+ * 127.0.0.1 holds an image pushed with {@code skopeo}; {@code skopeo copy docker://docker.io/...}
+ * with a {@code registries.conf} mirror pointing at dfdaemon pulls it back. There is no Docker Hub
+ * here, so the copy succeeding means the mirror served it, and the blob fetcher (the P2P slot,
+ * here delegating to the direct fetcher) must have seen every blob.
+ *
+ * <p>Skipped (assumption) where {@code docker-registry} or {@code skopeo} is not installed:
+ * {@code apt-get install -y docker-registry skopeo}.
+ */
+class RealRegistrySkopeoTest {
+
+    @TempDir
+    Path dir;
+
+    private Process registry;
+
+    @AfterEach
+    void stopRegistry() throws InterruptedException {
+        if (registry != null) {
+            registry.destroy();
+            if (!registry.waitFor(10, TimeUnit.SECONDS)) {
+                registry.destroyForcibly();
+            }
+        }
+    }
+
+    @Test
+    void skopeoPullsThroughDfdaemonFromARealRegistry() throws Exception {
+        Path registryBin = Path.of("/usr/bin/docker-registry");
+        Path skopeoBin = Path.of("/usr/bin/skopeo");
+        Assumptions.assumeTrue(Files.isExecutable(registryBin) && Files.isExecutable(skopeoBin),
+                "docker-registry and skopeo are installed");
+
+        int registryPort = freePort();
+        startRegistry(registryBin, registryPort);
+        Image image = buildOciLayout(dir.resolve("layout"));
+        run(skopeoBin.toString(), "--insecure-policy", "copy", "--dest-tls-verify=false",
+                "oci:" + dir.resolve("layout") + ":v1", "docker://127.0.0.1:" + registryPort + "/library/dfhello:v1");
+
+        List<BlobRequest> seen = new CopyOnWriteArrayList<>();
+        DfdaemonConfig config = DfdaemonConfig.forRegistry(URI.create("http://127.0.0.1:" + registryPort), dir);
+        try (DfdaemonServer dfdaemon = DfdaemonServer.start(config, direct -> request -> {
+            seen.add(request);
+            return direct.fetch(request);
+        })) {
+            Path conf = dir.resolve("registries.conf");
+            Files.writeString(conf, """
+                    [[registry]]
+                    prefix = "docker.io"
+                    location = "docker.io"
+
+                    [[registry.mirror]]
+                    location = "127.0.0.1:%d"
+                    insecure = true
+                    """.formatted(dfdaemon.port()));
+            run(skopeoBin.toString(), "--insecure-policy", "--registries-conf", conf.toString(), "copy",
+                    "docker://docker.io/library/dfhello:v1", "oci:" + dir.resolve("pulled") + ":v1");
+
+            for (String digest : image.blobDigests()) {
+                Path pulled = dir.resolve("pulled/blobs/sha256/" + digest.substring("sha256:".length()));
+                assertThat(pulled).exists();
+                assertThat("sha256:" + Digests.sha256Hex(pulled)).isEqualTo(digest);
+            }
+            assertThat(seen).extracting(r -> r.digest().orElseThrow())
+                    .as("every blob went through the blob fetcher, keyed by digest")
+                    .containsAll(image.blobDigests());
+            assertThat(dfdaemon.metrics().blobs("p2p")).isGreaterThanOrEqualTo(image.blobDigests().size());
+            assertThat(dfdaemon.metrics().requests("registry")).as("manifest and /v2/ were reverse-proxied").isPositive();
+        }
+    }
+
+    record Image(List<String> blobDigests) {}
+
+    /** An OCI layout with two gzip'd tar layers (real tar archives, random data) and a config. */
+    private Image buildOciLayout(Path layout) throws IOException, InterruptedException {
+        Path blobs = Files.createDirectories(layout.resolve("blobs/sha256"));
+        Files.writeString(layout.resolve("oci-layout"), "{\"imageLayoutVersion\":\"1.0.0\"}");
+        List<String> layerDescs = new ArrayList<>();
+        List<String> diffIds = new ArrayList<>();
+        List<String> digests = new ArrayList<>();
+        Random random = new Random(7);
+        for (int i = 0; i < 2; i++) {
+            Path content = Files.createDirectories(dir.resolve("layer" + i));
+            byte[] data = new byte[(i + 1) * 700_000];
+            random.nextBytes(data);
+            Files.write(content.resolve("data" + i + ".bin"), data);
+            Path tar = dir.resolve("layer" + i + ".tar");
+            run("tar", "--sort=name", "--owner=0", "--group=0", "--mtime=@0", "-C", content.toString(), "-cf",
+                    tar.toString(), ".");
+            diffIds.add("\"sha256:" + Digests.sha256Hex(tar) + "\"");
+            Path gz = dir.resolve("layer" + i + ".tar.gz");
+            try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(gz))) {
+                Files.copy(tar, out);
+            }
+            String digest = store(blobs, Files.readAllBytes(gz));
+            digests.add(digest);
+            layerDescs.add("{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\",\"digest\":\"" + digest
+                    + "\",\"size\":" + Files.size(gz) + "}");
+        }
+        byte[] config = ("{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{},\"rootfs\":{\"type\":\"layers\","
+                + "\"diff_ids\":[" + String.join(",", diffIds) + "]}}").getBytes(StandardCharsets.UTF_8);
+        String configDigest = store(blobs, config);
+        digests.add(configDigest);
+        byte[] manifest = ("{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
+                + "\"config\":{\"mediaType\":\"application/vnd.oci.image.config.v1+json\",\"digest\":\"" + configDigest
+                + "\",\"size\":" + config.length + "},\"layers\":[" + String.join(",", layerDescs) + "]}")
+                .getBytes(StandardCharsets.UTF_8);
+        String manifestDigest = store(blobs, manifest);
+        Files.writeString(layout.resolve("index.json"), "{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":"
+                + "\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"" + manifestDigest + "\",\"size\":"
+                + manifest.length + ",\"annotations\":{\"org.opencontainers.image.ref.name\":\"v1\"}}]}");
+        return new Image(List.copyOf(digests));
+    }
+
+    private static String store(Path blobs, byte[] content) throws IOException {
+        String hex = Digests.sha256Hex(content);
+        Files.write(blobs.resolve(hex), content);
+        return "sha256:" + hex;
+    }
+
+    private void startRegistry(Path bin, int port) throws IOException {
+        Path config = dir.resolve("registry.yml");
+        Files.writeString(config, """
+                version: 0.1
+                log:
+                  level: warn
+                storage:
+                  filesystem:
+                    rootdirectory: %s
+                http:
+                  addr: 127.0.0.1:%d
+                  secret: dfdaemon-test
+                """.formatted(dir.resolve("registry-data"), port));
+        registry = new ProcessBuilder(bin.toString(), "serve", config.toString())
+                .redirectErrorStream(true).redirectOutput(dir.resolve("registry.log").toFile()).start();
+        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100)).ignoreExceptions()
+                .until(() -> {
+                    HttpURLConnection c = (HttpURLConnection) URI.create("http://127.0.0.1:" + port + "/v2/").toURL()
+                            .openConnection();
+                    return c.getResponseCode() == 200;
+                });
+    }
+
+    private void run(String... command) throws IOException, InterruptedException {
+        Path out = Files.createTempFile(dir, "cmd", ".log");
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out.toFile());
+        pb.environment().put("REGISTRY_AUTH_FILE", dir.resolve("auth.json").toString());
+        pb.environment().put("TMPDIR", dir.toString());
+        Process p = pb.start();
+        boolean exited = p.waitFor(120, TimeUnit.SECONDS);
+        if (!exited) {
+            p.destroyForcibly();
+        }
+        assertThat(exited && p.exitValue() == 0)
+                .as("%s failed:%n%s", String.join(" ", command), Files.readString(out)).isTrue();
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+}
