@@ -3,12 +3,14 @@ package io.smalldragonfly.dfdaemon.proxy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.netty.pkitesting.CertificateBuilder;
+import io.netty.pkitesting.X509Bundle;
 import io.smalldragonfly.common.util.Digests;
 import io.smalldragonfly.dfdaemon.blob.BlobRequest;
 import io.smalldragonfly.dfdaemon.config.DfdaemonConfig;
+import io.smalldragonfly.dfdaemon.testing.FakeRegistry;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.net.HttpURLConnection;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -21,6 +23,7 @@ import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.zip.GZIPOutputStream;
+import org.bouncycastle.crypto.generators.OpenBSDBCrypt;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -33,6 +36,10 @@ import org.junit.jupiter.api.io.TempDir;
  * here, so the copy succeeding means the mirror served it, and the blob fetcher (the P2P slot,
  * here delegating to the direct fetcher) must have seen every blob.
  *
+ * <p>A second registry serves HTTPS with a certificate from a CA generated here (dfdaemon trusts
+ * it through {@code --registry-ca}) behind htpasswd basic auth: skopeo's credentials pass through
+ * dfdaemon to the registry, for manifests and for the blob fetcher.
+ *
  * <p>Skipped (assumption) where {@code docker-registry} or {@code skopeo} is not installed:
  * {@code apt-get install -y docker-registry skopeo}.
  */
@@ -40,6 +47,9 @@ class RealRegistrySkopeoTest {
 
     @TempDir
     Path dir;
+
+    static final String REGISTRY = "/usr/bin/docker-registry";
+    static final String SKOPEO = "/usr/bin/skopeo";
 
     private Process registry;
 
@@ -55,19 +65,54 @@ class RealRegistrySkopeoTest {
 
     @Test
     void skopeoPullsThroughDfdaemonFromARealRegistry() throws Exception {
-        Path registryBin = Path.of("/usr/bin/docker-registry");
-        Path skopeoBin = Path.of("/usr/bin/skopeo");
-        Assumptions.assumeTrue(Files.isExecutable(registryBin) && Files.isExecutable(skopeoBin),
-                "docker-registry and skopeo are installed");
+        assumeTools();
+        int registryPort = freePort();
+        startRegistry(registryPort, "");
+        Image image = buildOciLayout(dir.resolve("layout"));
+        run(SKOPEO, "--insecure-policy", "copy", "--dest-tls-verify=false",
+                "oci:" + dir.resolve("layout") + ":v1", "docker://127.0.0.1:" + registryPort + "/library/dfhello:v1");
+        pullThroughDfdaemon(DfdaemonConfig.forRegistry(URI.create("http://127.0.0.1:" + registryPort), dir), image, null);
+    }
+
+    /** An HTTPS registry (certificate from a CA generated here) behind htpasswd basic auth. */
+    @Test
+    void skopeoPullsFromAnHttpsRegistryWithBasicAuth() throws Exception {
+        assumeTools();
+        X509Bundle ca = new CertificateBuilder().subject("CN=dfdaemon test CA").setIsCertificateAuthority(true)
+                .ecp256().buildSelfSigned();
+        X509Bundle server = new CertificateBuilder().subject("CN=127.0.0.1").addSanIpAddress("127.0.0.1")
+                .ecp256().buildIssuedBy(ca);
+        Path caPem = Files.writeString(dir.resolve("ca.pem"), ca.getCertificatePEM());
+        Path certPem = Files.writeString(dir.resolve("server.pem"), server.getCertificatePEM());
+        Path keyPem = Files.writeString(dir.resolve("server-key.pem"), server.getPrivateKeyPEM());
+        byte[] salt = new byte[16];
+        new java.security.SecureRandom().nextBytes(salt);
+        Path htpasswd = Files.writeString(dir.resolve("htpasswd"), FakeRegistry.USER + ":"
+                + OpenBSDBCrypt.generate("2a", FakeRegistry.PASSWORD.toCharArray(), salt, 6) + "\n");
 
         int registryPort = freePort();
-        startRegistry(registryBin, registryPort);
+        startRegistry(registryPort, """
+                  tls:
+                    certificate: %s
+                    key: %s
+                auth:
+                  htpasswd:
+                    realm: dfdaemon-test
+                    path: %s
+                """.formatted(certPem, keyPem, htpasswd));
         Image image = buildOciLayout(dir.resolve("layout"));
-        run(skopeoBin.toString(), "--insecure-policy", "copy", "--dest-tls-verify=false",
+        String creds = FakeRegistry.USER + ":" + FakeRegistry.PASSWORD;
+        run(SKOPEO, "--insecure-policy", "copy", "--dest-tls-verify=false", "--dest-creds", creds,
                 "oci:" + dir.resolve("layout") + ":v1", "docker://127.0.0.1:" + registryPort + "/library/dfhello:v1");
+        DfdaemonConfig config = DfdaemonConfig.forRegistry(URI.create("https://127.0.0.1:" + registryPort), dir)
+                .withTls(List.of(caPem), false);
+        List<BlobRequest> seen = pullThroughDfdaemon(config, image, creds);
+        assertThat(seen).allSatisfy(r -> assertThat(r.headers().get("authorization")).startsWith("Basic "));
+    }
 
+    /** Pulls docker.io/library/dfhello:v1 with dfdaemon as the mirror; {@code creds} user:password or null. */
+    private List<BlobRequest> pullThroughDfdaemon(DfdaemonConfig config, Image image, String creds) throws Exception {
         List<BlobRequest> seen = new CopyOnWriteArrayList<>();
-        DfdaemonConfig config = DfdaemonConfig.forRegistry(URI.create("http://127.0.0.1:" + registryPort), dir);
         try (DfdaemonServer dfdaemon = DfdaemonServer.start(config, direct -> request -> {
             seen.add(request);
             return direct.fetch(request);
@@ -82,8 +127,16 @@ class RealRegistrySkopeoTest {
                     location = "127.0.0.1:%d"
                     insecure = true
                     """.formatted(dfdaemon.port()));
-            run(skopeoBin.toString(), "--insecure-policy", "--registries-conf", conf.toString(), "copy",
-                    "docker://docker.io/library/dfhello:v1", "oci:" + dir.resolve("pulled") + ":v1");
+            List<String> cmd = new ArrayList<>(List.of(SKOPEO, "--insecure-policy", "--registries-conf", conf.toString(),
+                    "copy"));
+            if (creds != null) {
+                // containers/image looks credentials up by the mirror's host, not by docker.io
+                Files.writeString(dir.resolve("auth.json"), "{\"auths\":{\"127.0.0.1:" + dfdaemon.port()
+                        + "\":{\"auth\":\"" + java.util.Base64.getEncoder().encodeToString(
+                                creds.getBytes(StandardCharsets.UTF_8)) + "\"}}}");
+            }
+            cmd.addAll(List.of("docker://docker.io/library/dfhello:v1", "oci:" + dir.resolve("pulled") + ":v1"));
+            run(cmd.toArray(String[]::new));
 
             for (String digest : image.blobDigests()) {
                 Path pulled = dir.resolve("pulled/blobs/sha256/" + digest.substring("sha256:".length()));
@@ -96,6 +149,12 @@ class RealRegistrySkopeoTest {
             assertThat(dfdaemon.metrics().blobs("p2p")).isGreaterThanOrEqualTo(image.blobDigests().size());
             assertThat(dfdaemon.metrics().requests("registry")).as("manifest and /v2/ were reverse-proxied").isPositive();
         }
+        return seen;
+    }
+
+    private static void assumeTools() {
+        Assumptions.assumeTrue(Files.isExecutable(Path.of(REGISTRY)) && Files.isExecutable(Path.of(SKOPEO)),
+                "docker-registry and skopeo are installed");
     }
 
     record Image(List<String> blobDigests) {}
@@ -147,7 +206,7 @@ class RealRegistrySkopeoTest {
         return "sha256:" + hex;
     }
 
-    private void startRegistry(Path bin, int port) throws IOException {
+    private void startRegistry(int port, String extraYaml) throws IOException {
         Path config = dir.resolve("registry.yml");
         Files.writeString(config, """
                 version: 0.1
@@ -159,14 +218,15 @@ class RealRegistrySkopeoTest {
                 http:
                   addr: 127.0.0.1:%d
                   secret: dfdaemon-test
-                """.formatted(dir.resolve("registry-data"), port));
-        registry = new ProcessBuilder(bin.toString(), "serve", config.toString())
+                """.formatted(dir.resolve("registry-data"), port) + extraYaml);
+        registry = new ProcessBuilder(REGISTRY, "serve", config.toString())
                 .redirectErrorStream(true).redirectOutput(dir.resolve("registry.log").toFile()).start();
+        // up when it accepts connections (TLS and auth make a plain GET of /v2/ fail either way)
         await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100)).ignoreExceptions()
                 .until(() -> {
-                    HttpURLConnection c = (HttpURLConnection) URI.create("http://127.0.0.1:" + port + "/v2/").toURL()
-                            .openConnection();
-                    return c.getResponseCode() == 200;
+                    try (java.net.Socket ignored = new java.net.Socket("127.0.0.1", port)) {
+                        return registry.isAlive();
+                    }
                 });
     }
 
