@@ -222,6 +222,24 @@ class ReverseProxyTest {
     }
 
     @Test
+    void aStreamFailingMidwayAbortsTheResponse() throws IOException {
+        byte[] blob = registry.layer2;
+        p2p.answer(req -> CompletableFuture.completedFuture(BlobStream.of(blob.length,
+                new java.io.SequenceInputStream(new java.io.ByteArrayInputStream(blob, 0, 200_000), new java.io.InputStream() {
+                    @Override
+                    public int read() throws IOException {
+                        throw new IOException("peer vanished");
+                    }
+                }))));
+        double before = dfdaemon.metrics().streamErrors("source_error");
+        RawHttp.Response r = RawHttp.exchange(port(), "GET", blobPath(blob));
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(r.complete()).isFalse();
+        assertThat(r.body()).isEqualTo(Arrays.copyOf(blob, r.body().length));
+        assertThat(dfdaemon.metrics().streamErrors("source_error")).isEqualTo(before + 1);
+    }
+
+    @Test
     void failedP2pFallsBackToTheRegistryFollowingRedirectsWithoutLeakingAuthorization() throws IOException {
         registry.redirectBlobs(true);
         double fallbacks = dfdaemon.metrics().fallbacks();
