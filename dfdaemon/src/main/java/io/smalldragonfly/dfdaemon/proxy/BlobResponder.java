@@ -199,7 +199,8 @@ final class BlobResponder {
                 }
             });
         } catch (IOException e) {
-            abort(ch, "source_error", what, source, e.getMessage());
+            // a client that left closed the stream under the reader: not the source's fault
+            abort(ch, ch.isActive() ? "source_error" : "client_gone", what, source, e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             abort(ch, "source_error", what, source, "interrupted");
