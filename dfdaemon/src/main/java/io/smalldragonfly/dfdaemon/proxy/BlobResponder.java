@@ -189,9 +189,10 @@ final class BlobResponder {
                 ch.write(new DefaultHttpContent(pending));
                 pending = null;
             }
+            // counted before the client can see the end, so a client that saw it also sees the count
+            metrics.blobDone(source);
             ch.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(f -> {
                 if (f.isSuccess()) {
-                    metrics.blobDone(source);
                     log.info("blob {}: {} bytes from {}", what, sent, source);
                     done.run();
                 } else {
