@@ -224,8 +224,8 @@ class RealRegistrySkopeoTest {
         // up when it accepts connections (TLS and auth make a plain GET of /v2/ fail either way)
         await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100)).ignoreExceptions()
                 .until(() -> {
-                    try (java.net.Socket ignored = new java.net.Socket("127.0.0.1", port)) {
-                        return registry.isAlive();
+                    try (java.net.Socket probe = new java.net.Socket("127.0.0.1", port)) {
+                        return probe.isConnected() && registry.isAlive();
                     }
                 });
     }
