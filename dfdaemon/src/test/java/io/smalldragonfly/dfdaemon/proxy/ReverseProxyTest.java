@@ -290,6 +290,21 @@ class ReverseProxyTest {
     }
 
     @Test
+    void pipelinedRequestsAreAnsweredInOrder() throws IOException {
+        p2p.serve(registry.layer1, true);
+        try (RawHttp c = new RawHttp(port())) {
+            String blob = blobPath(registry.layer1);
+            c.output().write(("GET " + blob + " HTTP/1.1\r\nHost: x\r\n\r\n"
+                    + "GET /v2/" + FakeRegistry.NAME + "/manifests/v1 HTTP/1.1\r\nHost: x\r\n\r\n"
+                    + "GET /_ping HTTP/1.1\r\nHost: x\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+            c.output().flush();
+            assertThat(c.response(false).body()).isEqualTo(registry.layer1);
+            assertThat(c.response(false).body()).isEqualTo(registry.manifest);
+            assertThat(c.response(false).text()).isEqualTo("OK\n");
+        }
+    }
+
+    @Test
     void metricsCountRoutes() throws IOException {
         RawHttp.exchange(port(), "GET", "/v2/");
         RawHttp.Response m = RawHttp.exchange(port(), "GET", "/metrics");
