@@ -134,6 +134,15 @@ class ReverseProxyTest {
     }
 
     @Test
+    void largeTokensPassThrough() throws IOException {
+        String token = "t".repeat(20_000);
+        RawHttp.Response r = RawHttp.exchange(port(), "GET", "/v2/" + FakeRegistry.NAME + "/manifests/v1",
+                "Authorization: Bearer " + token);
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(registry.last("/v2/" + FakeRegistry.NAME + "/manifests/v1").header("Authorization")).hasSize(20_007);
+    }
+
+    @Test
     void hopByHopHeadersAreStrippedBothWaysAndViaAdded() throws IOException {
         RawHttp.Response r = RawHttp.exchange(port(), "GET", "/v2/" + FakeRegistry.NAME + "/tags/list",
                 "Connection: keep-alive, X-Client-Private", "X-Client-Private: secret-hop",
