@@ -50,15 +50,20 @@ class RealRegistrySkopeoTest {
 
     static final String REGISTRY = "/usr/bin/docker-registry";
     static final String SKOPEO = "/usr/bin/skopeo";
+    static final String CONTAINERD = "/usr/bin/containerd";
+    static final String CTR = "/usr/bin/ctr";
 
     private Process registry;
+    private Process containerd;
 
     @AfterEach
-    void stopRegistry() throws InterruptedException {
-        if (registry != null) {
-            registry.destroy();
-            if (!registry.waitFor(10, TimeUnit.SECONDS)) {
-                registry.destroyForcibly();
+    void stopDaemons() throws InterruptedException {
+        for (Process p : new Process[] {containerd, registry}) {
+            if (p != null) {
+                p.destroy();
+                if (!p.waitFor(10, TimeUnit.SECONDS)) {
+                    p.destroyForcibly();
+                }
             }
         }
     }
@@ -108,6 +113,63 @@ class RealRegistrySkopeoTest {
                 .withTls(List.of(caPem), false);
         List<BlobRequest> seen = pullThroughDfdaemon(config, image, creds);
         assertThat(seen).allSatisfy(r -> assertThat(r.headers().get("authorization")).startsWith("Basic "));
+    }
+
+    /**
+     * containerd's {@code hosts.toml} mirror: {@code ctr content fetch} (content only: no unpacking,
+     * so no snapshotter or cgroups are needed) against a containerd of this test's own.
+     */
+    @Test
+    void containerdFetchesThroughAHostsTomlMirror() throws Exception {
+        assumeTools();
+        Assumptions.assumeTrue(Files.isExecutable(Path.of(CONTAINERD)) && Files.isExecutable(Path.of(CTR)),
+                "containerd and ctr are installed");
+        int registryPort = freePort();
+        startRegistry(registryPort, "");
+        Image image = buildOciLayout(dir.resolve("layout"));
+        run(SKOPEO, "--insecure-policy", "copy", "--dest-tls-verify=false",
+                "oci:" + dir.resolve("layout") + ":v1", "docker://127.0.0.1:" + registryPort + "/library/dfhello:v1");
+
+        Path sock = dir.resolve("c/containerd.sock");
+        Files.createDirectories(sock.getParent());
+        Path config = Files.writeString(dir.resolve("containerd.toml"), """
+                version = 2
+                root = "%s"
+                state = "%s"
+                disabled_plugins = ["io.containerd.grpc.v1.cri"]
+                [grpc]
+                  address = "%s"
+                """.formatted(dir.resolve("c/root"), dir.resolve("c/state"), sock));
+        containerd = new ProcessBuilder(CONTAINERD, "--config", config.toString())
+                .redirectErrorStream(true).redirectOutput(dir.resolve("containerd.log").toFile()).start();
+        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100))
+                .until(() -> Files.exists(sock) || !containerd.isAlive());
+        assertThat(containerd.isAlive()).as("containerd started").isTrue();
+
+        List<BlobRequest> seen = new CopyOnWriteArrayList<>();
+        DfdaemonConfig dfConfig = DfdaemonConfig.forRegistry(URI.create("http://127.0.0.1:" + registryPort), dir);
+        try (DfdaemonServer dfdaemon = DfdaemonServer.start(dfConfig, direct -> request -> {
+            seen.add(request);
+            return direct.fetch(request);
+        })) {
+            Path hosts = Files.createDirectories(dir.resolve("certs.d/docker.io"));
+            Files.writeString(hosts.resolve("hosts.toml"), """
+                    server = "https://registry-1.docker.io"
+
+                    [host."http://127.0.0.1:%d"]
+                      capabilities = ["pull", "resolve"]
+                    """.formatted(dfdaemon.port()));
+            run(CTR, "--address", sock.toString(), "--namespace", "dfdaemon-test", "content", "fetch",
+                    "--hosts-dir", dir.resolve("certs.d").toString(), "docker.io/library/dfhello:v1");
+            assertThat(seen).extracting(r -> r.digest().orElseThrow())
+                    .as("every blob went through the blob fetcher (containerd adds ?ns=docker.io)")
+                    .containsAll(image.blobDigests());
+            for (String digest : image.blobDigests()) {
+                Path stored = dir.resolve("c/root/io.containerd.content.v1.content/blobs/sha256/"
+                        + digest.substring("sha256:".length()));
+                assertThat("sha256:" + Digests.sha256Hex(stored)).isEqualTo(digest);
+            }
+        }
     }
 
     /** Pulls docker.io/library/dfhello:v1 with dfdaemon as the mirror; {@code creds} user:password or null. */
