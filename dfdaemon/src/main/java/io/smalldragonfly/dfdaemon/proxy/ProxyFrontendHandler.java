@@ -86,6 +86,8 @@ final class ProxyFrontendHandler extends SimpleChannelInboundHandler<FullHttpReq
         Channel ch = ctx.channel();
         Runnable next = () -> next(ctx);
         if (req.decoderResult().isFailure()) {
+            // typically a client trying TLS first (skopeo and containerd probe https:// on a mirror)
+            log.debug("undecodable request: {}", req.decoderResult().cause().toString());
             services.metrics().request(Route.Kind.BAD_REQUEST);
             Responses.text(ch, HttpResponseStatus.BAD_REQUEST, "dfdaemon: malformed HTTP request (expected HTTP/1.1)",
                     null, ch::close);
