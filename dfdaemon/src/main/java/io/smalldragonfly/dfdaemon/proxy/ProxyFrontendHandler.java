@@ -87,7 +87,8 @@ final class ProxyFrontendHandler extends SimpleChannelInboundHandler<FullHttpReq
         Runnable next = () -> next(ctx);
         if (req.decoderResult().isFailure()) {
             // typically a client trying TLS first (skopeo and containerd probe https:// on a mirror)
-            log.debug("undecodable request: {}", req.decoderResult().cause().toString());
+            // (the class only: a message may quote the request line, query signatures included)
+            log.debug("undecodable request: {}", req.decoderResult().cause().getClass().getSimpleName());
             services.metrics().request(Route.Kind.BAD_REQUEST);
             Responses.text(ch, HttpResponseStatus.BAD_REQUEST, "dfdaemon: malformed HTTP request (expected HTTP/1.1)",
                     null, ch::close);
