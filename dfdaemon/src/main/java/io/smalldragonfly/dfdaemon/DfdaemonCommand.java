@@ -13,6 +13,7 @@ import io.smalldragonfly.dfdaemon.config.ProxyRule;
 import io.smalldragonfly.dfdaemon.proxy.DfdaemonServer;
 import java.net.URI;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -81,6 +82,10 @@ public final class DfdaemonCommand implements Callable<Integer> {
 
     @Option(names = "--hostIp", description = "The IP other peers reach this node's upload server on (for the P2P engine).")
     String hostIp;
+
+    @Option(names = "--p2p-start-timeout", defaultValue = "30",
+            description = "Seconds the P2P path may take to start a blob before the registry is used (default: ${DEFAULT-VALUE}).")
+    int p2pStartTimeoutSeconds;
 
     @Option(names = "--config", description = "YAML file in the shape of the original 1.x dfdaemon config.")
     Path config;
@@ -162,7 +167,7 @@ public final class DfdaemonCommand implements Callable<Integer> {
         long limit = rateLimit == null || rateLimit.isBlank() ? 0 : Sizes.parse(rateLimit);
         return new DfdaemonConfig(bind, port, URI.create(remote.trim().replaceAll("/+$", "")), allRules, hosts, cas,
                 insecure || file.insecure(), UrlFilter.parse(urlFilter), limit, noBackToSource, nodes,
-                home, verbose);
+                home, verbose, Duration.ofSeconds(p2pStartTimeoutSeconds));
     }
 
 }

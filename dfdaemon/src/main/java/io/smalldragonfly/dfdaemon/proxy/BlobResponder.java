@@ -189,9 +189,10 @@ final class BlobResponder {
                 ch.write(new DefaultHttpContent(pending));
                 pending = null;
             }
+            // counted before the client can see the end, so a client that saw it also sees the count
+            metrics.blobDone(source);
             ch.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(f -> {
                 if (f.isSuccess()) {
-                    metrics.blobDone(source);
                     log.info("blob {}: {} bytes from {}", what, sent, source);
                     done.run();
                 } else {
@@ -199,7 +200,8 @@ final class BlobResponder {
                 }
             });
         } catch (IOException e) {
-            abort(ch, "source_error", what, source, e.getMessage());
+            // a client that left closed the stream under the reader: not the source's fault
+            abort(ch, ch.isActive() ? "source_error" : "client_gone", what, source, e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             abort(ch, "source_error", what, source, "interrupted");

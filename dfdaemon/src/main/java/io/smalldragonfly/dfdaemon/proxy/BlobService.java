@@ -6,7 +6,11 @@ import io.smalldragonfly.dfdaemon.blob.BlobRequest;
 import io.smalldragonfly.dfdaemon.blob.BlobStream;
 import io.smalldragonfly.dfdaemon.blob.P2pBlobFetcher.P2pUnavailableException;
 import io.smalldragonfly.dfdaemon.blob.SourceStatusException;
+import java.io.IOException;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,20 +34,40 @@ final class BlobService {
     private final BlobFetcher direct;
     private final boolean noBackToSource;
     private final DfdaemonMetrics metrics;
+    private final Duration p2pStartTimeout;
 
-    BlobService(BlobFetcher p2p, BlobFetcher direct, boolean noBackToSource, DfdaemonMetrics metrics) {
+    BlobService(BlobFetcher p2p, BlobFetcher direct, boolean noBackToSource, DfdaemonMetrics metrics,
+                Duration p2pStartTimeout) {
         this.p2p = p2p;
         this.direct = direct;
         this.noBackToSource = noBackToSource;
         this.metrics = metrics;
+        this.p2pStartTimeout = p2pStartTimeout;
     }
 
     CompletableFuture<Fetched> fetch(BlobRequest request) {
-        return call(p2p, request).handle((stream, error) -> {
+        CompletableFuture<BlobStream> started = call(p2p, request);
+        // a hung P2P path (supernode black-holed, task stuck) must not hang the pull: give up on it
+        // after the timeout, and close a stream that shows up after we stopped waiting
+        CompletableFuture<BlobStream> bounded = started.copy()
+                .orTimeout(p2pStartTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        started.whenComplete((late, e) -> {
+            if (late != null && bounded.isCompletedExceptionally()) {
+                try {
+                    late.close();
+                } catch (IOException | RuntimeException closing) {
+                    log.debug("closing a late P2P stream: {}", closing.toString());
+                }
+            }
+        });
+        return bounded.handle((stream, error) -> {
             if (error == null) {
                 return CompletableFuture.completedFuture(new Fetched(stream, P2P));
             }
             Throwable cause = ErrorMapper.unwrap(error);
+            if (cause instanceof TimeoutException) {
+                cause = new IOException("P2P did not start the blob within " + p2pStartTimeout.toSeconds() + " s", cause);
+            }
             if (noBackToSource) {
                 log.warn("blob {}: P2P failed ({}) and --notbs forbids the registry", describe(request), cause.getMessage());
                 return CompletableFuture.<Fetched>failedFuture(cause);

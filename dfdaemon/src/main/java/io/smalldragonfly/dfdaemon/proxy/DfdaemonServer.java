@@ -50,7 +50,8 @@ public final class DfdaemonServer implements AutoCloseable {
             return t;
         });
         DirectBlobFetcher direct = new DirectBlobFetcher(upstreams, clientGroup);
-        BlobService blobs = new BlobService(p2p.apply(direct), direct, config.noBackToSource(), metrics);
+        BlobService blobs = new BlobService(p2p.apply(direct), direct, config.noBackToSource(), metrics,
+                config.p2pStartTimeout());
         ProxyServices services = new ProxyServices(new Router(config), new UpstreamRelay(upstreams, metrics),
                 new BlobResponder(blobs, blobWorkers, metrics, config.rateLimit()), upstreams, metrics);
         try {

@@ -14,6 +14,7 @@ import io.smalldragonfly.dfdaemon.blob.BlobRequest;
 import io.smalldragonfly.dfdaemon.upstream.HopByHop;
 import io.smalldragonfly.dfdaemon.upstream.Upstreams;
 import java.net.URI;
+import java.util.ArrayDeque;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -27,7 +28,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>One request at a time per connection: the channel runs with {@code AUTO_READ} off and the
  * next request is read only when the current response is complete, so responses never interleave
- * and a pipelining client cannot queue unbounded work. Never logs headers or query strings.
+ * and a pipelining client cannot queue unbounded work (requests already decoded from one socket
+ * read wait in a queue, in order). Never logs headers or query strings.
  */
 final class ProxyFrontendHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
@@ -39,6 +41,9 @@ final class ProxyFrontendHandler extends SimpleChannelInboundHandler<FullHttpReq
             "if-match", "if-none-match", "if-modified-since", "if-unmodified-since");
 
     private final ProxyServices services;
+    /** Event-loop confined: whether a response is in progress, and requests decoded meanwhile. */
+    private boolean busy;
+    private final ArrayDeque<FullHttpRequest> queued = new ArrayDeque<>();
 
     ProxyFrontendHandler(ProxyServices services) {
         this.services = services;
@@ -52,13 +57,38 @@ final class ProxyFrontendHandler extends SimpleChannelInboundHandler<FullHttpReq
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
-        Channel ch = ctx.channel();
-        Runnable next = () -> {
-            if (ch.isActive()) {
-                ch.read();
+        if (busy) {
+            // a pipelining client: requests already read from the socket wait for their turn
+            queued.add(req.retain());
+            return;
+        }
+        busy = true;
+        serve(ctx, req);
+    }
+
+    /** The current response is complete: serve the next queued request, or read the next one. */
+    private void next(ChannelHandlerContext ctx) {
+        busy = false;
+        FullHttpRequest req = queued.poll();
+        if (req != null) {
+            busy = true;
+            try {
+                serve(ctx, req);
+            } finally {
+                req.release();
             }
-        };
+        } else if (ctx.channel().isActive()) {
+            ctx.channel().read();
+        }
+    }
+
+    private void serve(ChannelHandlerContext ctx, FullHttpRequest req) {
+        Channel ch = ctx.channel();
+        Runnable next = () -> next(ctx);
         if (req.decoderResult().isFailure()) {
+            // typically a client trying TLS first (skopeo and containerd probe https:// on a mirror)
+            // (the class only: a message may quote the request line, query signatures included)
+            log.debug("undecodable request: {}", req.decoderResult().cause().getClass().getSimpleName());
             services.metrics().request(Route.Kind.BAD_REQUEST);
             Responses.text(ch, HttpResponseStatus.BAD_REQUEST, "dfdaemon: malformed HTTP request (expected HTTP/1.1)",
                     null, ch::close);
@@ -81,6 +111,14 @@ final class ProxyFrontendHandler extends SimpleChannelInboundHandler<FullHttpReq
             case TUNNEL -> tunnel(ctx, route.target());
             default -> throw new IllegalStateException("unrouted " + route.kind());
         }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        for (FullHttpRequest r; (r = queued.poll()) != null; ) {
+            r.release();
+        }
+        ctx.fireChannelInactive();
     }
 
     /** The client's end-to-end headers, for the blob's source (Authorization included). */

@@ -19,6 +19,8 @@ import io.smalldragonfly.common.http.ApiServerInitializer;
 final class ProxyInitializer extends ChannelInitializer<Channel> {
 
     static final int MAX_REQUEST_BODY = 16 * 1024 * 1024;
+    static final int MAX_INITIAL_LINE = 16 * 1024;
+    static final int MAX_HEADER_BYTES = 64 * 1024;
 
     private final ProxyServices services;
     private final int idleSeconds;
@@ -34,7 +36,8 @@ final class ProxyInitializer extends ChannelInitializer<Channel> {
         ChannelPipeline p = ch.pipeline();
         p.addLast("idle", new IdleStateHandler(0, 0, idleSeconds));
         p.addLast("idleClose", new ApiServerInitializer.IdleCloseHandler());
-        p.addLast("codec", new HttpServerCodec());
+        // registry tokens (ECR, ACR) run to kilobytes, signed URLs to long request lines
+        p.addLast("codec", new HttpServerCodec(MAX_INITIAL_LINE, MAX_HEADER_BYTES, 64 * 1024));
         p.addLast("keepAlive", new HttpServerKeepAliveHandler());
         p.addLast("aggregator", new HttpObjectAggregator(MAX_REQUEST_BODY));
         p.addLast("frontend", new ProxyFrontendHandler(services));

@@ -73,7 +73,9 @@ final class Router {
         }
         Matcher m = BLOB.matcher(path);
         if (method.equals("GET") && m.matches()) {
-            return new Route(Route.Kind.REGISTRY_BLOB, upstream, Optional.of(m.group(2)), "");
+            // the blob API takes no query; containerd's ?ns=docker.io would only make docker and
+            // containerd pulls of one layer different URLs (and different tasks)
+            return new Route(Route.Kind.REGISTRY_BLOB, URI.create(registryBase + path), Optional.of(m.group(2)), "");
         }
         return Route.of(Route.Kind.REGISTRY, upstream);
     }

@@ -1,5 +1,7 @@
 package io.smalldragonfly.dfdaemon.proxy;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
@@ -8,10 +10,12 @@ import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
@@ -34,6 +38,10 @@ import org.slf4j.LoggerFactory;
  * <p>Backpressure as Netty's {@code HexDumpProxy}: the upstream channel runs on the client's event
  * loop with {@code AUTO_READ} off and is read again only after the previous chunk was written to
  * the client, so a multi-GB body never sits in memory.
+ *
+ * <p>Upstream connections are kept alive and reused through the {@link UpstreamPool} when both
+ * sides allow it. A reused connection the server closed meanwhile fails before any answer; a
+ * request without a body ({@code GET}, {@code HEAD}) is then sent once more on a new connection.
  */
 final class UpstreamRelay {
 
@@ -41,6 +49,7 @@ final class UpstreamRelay {
 
     private final Upstreams upstreams;
     private final DfdaemonMetrics metrics;
+    private final UpstreamPool pool = new UpstreamPool();
 
     UpstreamRelay(Upstreams upstreams, DfdaemonMetrics metrics) {
         this.upstreams = upstreams;
@@ -49,58 +58,106 @@ final class UpstreamRelay {
 
     /** Takes ownership of {@code request}; runs {@code done} on the event loop after the last byte went out. */
     void relay(Channel client, FullHttpRequest request, URI target, Runnable done) {
-        boolean head = request.method().equals(HttpMethod.HEAD);
-        DefaultFullHttpRequest up = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, request.method(),
-                Upstreams.originForm(target), request.content());
-        up.headers().set(request.headers());
-        HopByHop.strip(up.headers());
-        up.headers().set(HttpHeaderNames.HOST, Upstreams.authority(target));
-        // one upstream connection per request: simple, and no state shared between clients
-        up.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-        HopByHop.addVia(up.headers());
-        HttpUtil.setContentLength(up, up.content().readableBytes());
-
-        Backend backend = new Backend(client, head, target, done);
-        ChannelFuture connect = upstreams.connect(client.eventLoop(), target, true, backend);
-        // a client that goes away takes its upstream connection with it; once the upstream is
-        // closed the listener has nothing left to do, so it must not pile up on a keep-alive client
-        GenericFutureListener<Future<Void>> closeUpstream = f -> connect.channel().close();
-        client.closeFuture().addListener(closeUpstream);
-        connect.channel().closeFuture().addListener(f -> client.closeFuture().removeListener(closeUpstream));
-        connect.addListener(f -> {
-            if (!f.isSuccess()) {
-                ReferenceCountUtil.release(up);
-                metrics.streamError("upstream_connect");
-                log.warn("{}: cannot connect: {}", BlobRequest.redact(target), f.cause().getMessage());
-                Responses.text(client, HttpResponseStatus.BAD_GATEWAY, "dfdaemon: cannot reach "
-                        + Upstreams.authority(target) + ": " + f.cause().getMessage(), null, done);
-                return;
-            }
-            Channel ch = connect.channel();
-            ch.writeAndFlush(up).addListener(w -> {
-                if (w.isSuccess()) {
-                    ch.read();
-                } else {
-                    ch.close();
-                }
-            });
-        });
+        HttpHeaders headers = request.headers().copy();
+        HopByHop.strip(headers);
+        headers.set(HttpHeaderNames.HOST, Upstreams.authority(target));
+        HopByHop.addVia(headers);
+        headers.set(HttpHeaderNames.CONTENT_LENGTH, request.content().readableBytes());
+        new Exchange(client, request.method(), Upstreams.originForm(target), headers, request.content(), target, done)
+                .start(true);
     }
 
-    /** Last handler of the upstream pipeline, on the client's event loop. */
-    private final class Backend extends ChannelInboundHandlerAdapter {
+    /** One request's trip upstream, possibly twice (see the class comment); on the client's event loop. */
+    private final class Exchange {
         private final Channel client;
-        private final boolean head;
+        private final HttpMethod method;
+        private final String uri;
+        private final HttpHeaders headers;
+        private ByteBuf body;
         private final URI target;
+        private final String key;
         private final Runnable done;
+        private final boolean retriable;
+        private GenericFutureListener<Future<Void>> closeUpstream;
+
+        Exchange(Channel client, HttpMethod method, String uri, HttpHeaders headers, ByteBuf body, URI target,
+                 Runnable done) {
+            this.client = client;
+            this.method = method;
+            this.uri = uri;
+            this.headers = headers;
+            this.body = body;
+            this.target = target;
+            this.key = UpstreamPool.key(target);
+            this.done = done;
+            this.retriable = !body.isReadable();
+        }
+
+        void start(boolean mayReuse) {
+            Channel pooled = mayReuse ? pool.acquire(key) : null;
+            if (pooled != null) {
+                pooled.pipeline().replace("relay", "relay", new Backend(this, true));
+                send(pooled);
+                return;
+            }
+            ChannelFuture connect = upstreams.connect(client.eventLoop(), target, true, new Backend(this, false));
+            connect.addListener(f -> {
+                if (!f.isSuccess()) {
+                    releaseBody();
+                    metrics.streamError("upstream_connect");
+                    log.warn("{}: cannot connect: {}", BlobRequest.redact(target), f.cause().getMessage());
+                    Responses.text(client, HttpResponseStatus.BAD_GATEWAY, "dfdaemon: cannot reach "
+                            + Upstreams.authority(target) + ": " + f.cause().getMessage(), null, done);
+                    return;
+                }
+                send(connect.channel());
+            });
+        }
+
+        private void send(Channel upstream) {
+            // a client that goes away takes the upstream connection with it, until it is back in the pool
+            closeUpstream = f -> upstream.close();
+            client.closeFuture().addListener(closeUpstream);
+            ByteBuf content = body;
+            body = null;
+            FullHttpRequest up = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, method, uri,
+                    content == null ? Unpooled.EMPTY_BUFFER : content);
+            up.headers().set(headers);
+            upstream.writeAndFlush(up).addListener(w -> {
+                if (w.isSuccess()) {
+                    upstream.read();
+                } else {
+                    upstream.close();
+                }
+            });
+        }
+
+        void detach() {
+            if (closeUpstream != null) {
+                client.closeFuture().removeListener(closeUpstream);
+                closeUpstream = null;
+            }
+        }
+
+        void releaseBody() {
+            if (body != null) {
+                body.release();
+                body = null;
+            }
+        }
+    }
+
+    /** Last handler of the upstream pipeline during one exchange, on the client's event loop. */
+    private final class Backend extends ChannelInboundHandlerAdapter {
+        private final Exchange exchange;
+        private final boolean reused;
         private boolean started;
         private boolean finished;
+        private boolean keepAlive;
 
-        Backend(Channel client, boolean head, URI target, Runnable done) {
-            this.client = client;
-            this.head = head;
-            this.target = target;
-            this.done = done;
+        Backend(Exchange exchange, boolean reused) {
+            this.exchange = exchange;
+            this.reused = reused;
         }
 
         @Override
@@ -109,15 +166,27 @@ final class UpstreamRelay {
                 ReferenceCountUtil.release(msg);
                 return;
             }
+            if (msg instanceof HttpObject o && o.decoderResult().isFailure()) {
+                // not HTTP (or garbage left on a reused connection): never relay it; channelInactive
+                // retries or answers 502
+                log.debug("{}: undecodable answer: {}", BlobRequest.redact(exchange.target), o.decoderResult().cause().toString());
+                ReferenceCountUtil.release(msg);
+                ctx.close();
+                return;
+            }
+            boolean head = exchange.method.equals(HttpMethod.HEAD);
             Object out = msg;
             if (msg instanceof HttpResponse res) {
-                if (res.status().codeClass() == io.netty.handler.codec.http.HttpStatusClass.INFORMATIONAL) {
+                if (res.status().codeClass() == HttpStatusClass.INFORMATIONAL) {
                     // 100 Continue and friends stay between us and the upstream
                     ReferenceCountUtil.release(msg);
                     ctx.read();
                     return;
                 }
                 boolean chunked = HttpUtil.isTransferEncodingChunked(res);
+                boolean framed = chunked || res.headers().contains(HttpHeaderNames.CONTENT_LENGTH) || head
+                        || res.status().code() == 204 || res.status().code() == 304;
+                keepAlive = HttpUtil.isKeepAlive(res) && framed;
                 HopByHop.strip(res.headers());
                 HopByHop.addVia(res.headers());
                 boolean mayHaveBody = !head && res.status().code() != 204 && res.status().code() != 304;
@@ -136,14 +205,22 @@ final class UpstreamRelay {
             }
             boolean last = out instanceof LastHttpContent;
             if (last) {
+                // the upstream's part is over: park or close it before the client has taken the bytes
                 finished = true;
+                exchange.detach();
+                if (keepAlive && ctx.channel().isActive()) {
+                    pool.release(exchange.key, ctx.channel());
+                } else {
+                    ctx.close();
+                }
             }
-            client.writeAndFlush(out).addListener(f -> {
+            exchange.client.writeAndFlush(out).addListener(f -> {
                 if (!f.isSuccess()) {
-                    ctx.close();
+                    if (!last) {
+                        ctx.close();
+                    }
                 } else if (last) {
-                    ctx.close();
-                    done.run();
+                    exchange.done.run();
                 } else {
                     ctx.read();
                 }
@@ -156,21 +233,29 @@ final class UpstreamRelay {
                 return;
             }
             finished = true;
+            exchange.detach();
+            if (!started && reused && exchange.retriable && exchange.client.isActive()) {
+                log.debug("{}: reused connection was closed by the server; retrying on a new one",
+                        BlobRequest.redact(exchange.target));
+                exchange.start(false);
+                return;
+            }
+            exchange.releaseBody();
+            metrics.streamError("upstream");
             if (!started) {
-                metrics.streamError("upstream");
-                Responses.text(client, HttpResponseStatus.BAD_GATEWAY, "dfdaemon: " + Upstreams.authority(target)
-                        + " closed the connection without an answer", null, done);
+                Responses.text(exchange.client, HttpResponseStatus.BAD_GATEWAY, "dfdaemon: "
+                        + Upstreams.authority(exchange.target) + " closed the connection without an answer", null,
+                        exchange.done);
             } else {
                 // the body is cut short: the client must see it, not a response that looks complete
-                metrics.streamError("upstream");
-                log.warn("{}: upstream closed mid-body; closing the client connection", BlobRequest.redact(target));
-                client.close();
+                log.warn("{}: upstream closed mid-body; closing the client connection", BlobRequest.redact(exchange.target));
+                exchange.client.close();
             }
         }
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            log.debug("{}: upstream error: {}", BlobRequest.redact(target), cause.toString());
+            log.debug("{}: upstream error: {}", BlobRequest.redact(exchange.target), cause.toString());
             ctx.close();
         }
     }

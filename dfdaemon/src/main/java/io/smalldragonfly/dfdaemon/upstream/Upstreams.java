@@ -133,7 +133,7 @@ public final class Upstreams {
                             p.addLast("tls", contextFor(host, port).newHandler(ch.alloc(), host, port));
                         }
                         if (http) {
-                            p.addLast("codec", new HttpClientCodec(4096, 16 * 1024, 64 * 1024));
+                            p.addLast("codec", new HttpClientCodec(16 * 1024, 64 * 1024, 64 * 1024));
                         }
                         p.addLast("relay", handler);
                     }

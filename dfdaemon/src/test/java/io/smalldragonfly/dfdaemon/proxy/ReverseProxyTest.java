@@ -134,6 +134,15 @@ class ReverseProxyTest {
     }
 
     @Test
+    void largeTokensPassThrough() throws IOException {
+        String token = "t".repeat(20_000);
+        RawHttp.Response r = RawHttp.exchange(port(), "GET", "/v2/" + FakeRegistry.NAME + "/manifests/v1",
+                "Authorization: Bearer " + token);
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(registry.last("/v2/" + FakeRegistry.NAME + "/manifests/v1").header("Authorization")).hasSize(20_007);
+    }
+
+    @Test
     void hopByHopHeadersAreStrippedBothWaysAndViaAdded() throws IOException {
         RawHttp.Response r = RawHttp.exchange(port(), "GET", "/v2/" + FakeRegistry.NAME + "/tags/list",
                 "Connection: keep-alive, X-Client-Private", "X-Client-Private: secret-hop",
@@ -222,6 +231,24 @@ class ReverseProxyTest {
     }
 
     @Test
+    void aStreamFailingMidwayAbortsTheResponse() throws IOException {
+        byte[] blob = registry.layer2;
+        p2p.answer(req -> CompletableFuture.completedFuture(BlobStream.of(blob.length,
+                new java.io.SequenceInputStream(new java.io.ByteArrayInputStream(blob, 0, 200_000), new java.io.InputStream() {
+                    @Override
+                    public int read() throws IOException {
+                        throw new IOException("peer vanished");
+                    }
+                }))));
+        double before = dfdaemon.metrics().streamErrors("source_error");
+        RawHttp.Response r = RawHttp.exchange(port(), "GET", blobPath(blob));
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(r.complete()).isFalse();
+        assertThat(r.body()).isEqualTo(Arrays.copyOf(blob, r.body().length));
+        assertThat(dfdaemon.metrics().streamErrors("source_error")).isEqualTo(before + 1);
+    }
+
+    @Test
     void failedP2pFallsBackToTheRegistryFollowingRedirectsWithoutLeakingAuthorization() throws IOException {
         registry.redirectBlobs(true);
         double fallbacks = dfdaemon.metrics().fallbacks();
@@ -268,6 +295,21 @@ class ReverseProxyTest {
                 assertThat(blob.body()).isEqualTo(registry.layer1);
                 p2p.serve(registry.layer1, true);
             }
+        }
+    }
+
+    @Test
+    void pipelinedRequestsAreAnsweredInOrder() throws IOException {
+        p2p.serve(registry.layer1, true);
+        try (RawHttp c = new RawHttp(port())) {
+            String blob = blobPath(registry.layer1);
+            c.output().write(("GET " + blob + " HTTP/1.1\r\nHost: x\r\n\r\n"
+                    + "GET /v2/" + FakeRegistry.NAME + "/manifests/v1 HTTP/1.1\r\nHost: x\r\n\r\n"
+                    + "GET /_ping HTTP/1.1\r\nHost: x\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+            c.output().flush();
+            assertThat(c.response(false).body()).isEqualTo(registry.layer1);
+            assertThat(c.response(false).body()).isEqualTo(registry.manifest);
+            assertThat(c.response(false).text()).isEqualTo("OK\n");
         }
     }
 

@@ -29,7 +29,7 @@ class RouterTest {
     @CsvSource(delimiter = '|', value = {
         // reverse proxy: only blob GETs by sha256 digest go P2P
         "GET     | /v2/library/busybox/blobs/" + D + "        | REGISTRY_BLOB | https://registry.example.com/v2/library/busybox/blobs/" + D,
-        "GET     | /v2/a/b/c/blobs/" + D + "?ns=docker.io     | REGISTRY_BLOB | https://registry.example.com/v2/a/b/c/blobs/" + D + "?ns=docker.io",
+        "GET     | /v2/a/b/c/blobs/" + D + "?ns=docker.io     | REGISTRY_BLOB | https://registry.example.com/v2/a/b/c/blobs/" + D,
         "HEAD    | /v2/library/busybox/blobs/" + D + "        | REGISTRY      | https://registry.example.com/v2/library/busybox/blobs/" + D,
         "GET     | /v2/library/busybox/blobs/sha256:abc       | REGISTRY      | https://registry.example.com/v2/library/busybox/blobs/sha256:abc",
         "GET     | /v2/library/busybox/blobs/sha512:" + D + " | REGISTRY      | https://registry.example.com/v2/library/busybox/blobs/sha512:" + D,
