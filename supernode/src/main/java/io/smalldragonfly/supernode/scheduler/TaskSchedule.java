@@ -141,7 +141,15 @@ final class TaskSchedule {
         lastAccessNanos = now;
         Peer existing = peers.get(ref.cid());
         if (existing != null && existing.ref.equals(ref)) {
-            existing.down = false;
+            if (existing.down) {
+                // Registering again after service/down: it serves what it holds once more.
+                existing.down = false;
+                if (!existing.demoted) {
+                    for (int i = existing.have.nextSetBit(0); i >= 0; i = existing.have.nextSetBit(i + 1)) {
+                        holders.get(i).add(existing);
+                    }
+                }
+            }
             return;
         }
         Peer p = new Peer(ref);
