@@ -125,4 +125,28 @@ class ApiExtrasTest {
         await().atMost(Duration.ofSeconds(5)).until(() -> Http.getJson(api("/peer/task?srcCid=c&taskId=" + taskId
                 + "&status=700&result=502")).get("code").asInt() == 604);
     }
+
+    @Test
+    void cdnUploadsAreRateLimitedAndCountedInTheMetrics() {
+        sn.close();
+        sn = Supernode.start(SupernodeConfig.forTest(home).toBuilder().cdnUploadRate(4L << 20).build());
+        origin.generated("/big", 12_000_000);
+        JsonNode reg = Http.postJson(api("/peer/registry"), "{\"cid\":\"c\",\"ip\":\"127.0.0.1\",\"port\":4000,"
+                + "\"path\":\"/p\",\"rawUrl\":\"" + origin.url("/big") + "\"}");
+        String taskId = reg.get("data").get("taskId").asText();
+        await().atMost(Duration.ofSeconds(10)).until(() ->
+                Http.getJson(api("/tasks/" + taskId)).get("cdnStatus").asText().equals("SUCCESS"));
+        String pieces = "http://127.0.0.1:" + sn.downloadPort() + "/qtdown/" + taskId.substring(0, 3) + "/" + taskId;
+        long start = System.nanoTime();
+        for (int n = 0; n < 3; n++) {
+            long from = (long) n * 4194304;
+            var res = Http.send("GET", pieces, Map.of("Range", "bytes=" + from + "-" + (from + 4194303)), null);
+            assertThat(res.statusCode()).isEqualTo(206);
+        }
+        // 12 MB at 4 MiB/s: the first second's bucket may be spent at once, the rest is paced.
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThan(Duration.ofMillis(1500));
+        String metrics = new String(Http.send("GET", api("/metrics"), Map.of(), null).body(), StandardCharsets.UTF_8);
+        assertThat(metrics).contains("supernode_cdn_upload_bytes_total 1.2000015E7")
+                .contains("supernode_tasks 1.0").contains("supernode_peers 1.0");
+    }
 }

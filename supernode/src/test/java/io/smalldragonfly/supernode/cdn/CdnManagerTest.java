@@ -335,4 +335,20 @@ class CdnManagerTest {
         assertThat(c.cdn().collectGarbage()).containsExactly(a.taskId().value());
         assertThat(c.cdn().store().scan()).isEmpty();
     }
+
+    @Test
+    void lowFreeDiskEvictsEveryIdleTask() {
+        origin.generated("/a", 1000);
+        origin.generated("/b", 1000);
+        Cdn c = cdn(b -> b.minFreeDisk(Long.MAX_VALUE / 2));
+        CdnManager.TaskSpec a = spec(origin.url("/a"));
+        CdnManager.TaskSpec b = spec(origin.url("/b"));
+        for (CdnManager.TaskSpec s : List.of(a, b)) {
+            c.cdn().prepare(s).join();
+            awaitState(c, s, CdnState.SUCCESS);
+        }
+        try (PieceFile inUse = c.cdn().acquire(b.taskId().value()).orElseThrow()) {
+            assertThat(c.cdn().collectGarbage()).containsExactly(a.taskId().value());
+        }
+    }
 }
