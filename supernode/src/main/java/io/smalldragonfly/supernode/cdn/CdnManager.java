@@ -90,6 +90,9 @@ public final class CdnManager implements AutoCloseable {
     private final Duration taskExpiry;
     private final long cacheQuota;
     private final long minFreeDisk;
+    private final long stallNanos;
+    private final java.util.concurrent.ScheduledExecutorService watchdog;
+    private final Map<ProgressStream, Boolean> active = new ConcurrentHashMap<>();
 
     public CdnManager(SupernodeConfig config, Scheduler scheduler, CdnListener listener) {
         this.store = new CacheStore(config.cacheDir());
@@ -101,6 +104,13 @@ public final class CdnManager implements AutoCloseable {
         this.taskExpiry = config.taskExpiry();
         this.cacheQuota = config.cacheQuota();
         this.minFreeDisk = config.minFreeDisk();
+        this.stallNanos = Math.max(config.sourceTimeout().toNanos() * 4, TimeUnit.SECONDS.toNanos(1));
+        this.watchdog = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "cdn-watchdog");
+            t.setDaemon(true);
+            return t;
+        });
+        watchdog.scheduleWithFixedDelay(this::abortStalled, 500, 500, TimeUnit.MILLISECONDS);
         AtomicInteger n = new AtomicInteger();
         this.pool = Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "cdn-fetch-" + n.incrementAndGet());
@@ -287,8 +297,9 @@ public final class CdnManager implements AutoCloseable {
                 } else {
                     digestContent(ch, done, pieceSize, contentMd5);
                 }
-                try (SourceClient.Fetch f = source.open(spec.url(), spec.headers(), from)) {
-                    InputStream in = f.body();
+                try (SourceClient.Fetch f = source.open(spec.url(), spec.headers(), from);
+                     ProgressStream in = new ProgressStream(f.body())) {
+                    active.put(in, Boolean.TRUE);
                     if (from > 0 && f.status() == 200) {
                         // Asked for a range, got the whole file: skip what is cached already.
                         in.skipNBytes(from);
@@ -298,6 +309,7 @@ public final class CdnManager implements AutoCloseable {
                     int n = startPiece;
                     while (true) {
                         int len = in.readNBytes(buf, PieceFraming.HEADER_LENGTH, perPiece);
+                        checkNotShort(in, meta.contentLength(), total, len, perPiece);
                         if (len == 0) {
                             break;
                         }
@@ -327,6 +339,11 @@ public final class CdnManager implements AutoCloseable {
                             break;
                         }
                     }
+                    active.remove(in);
+                    if (in.stalled) {
+                        throw new SourceException(ResultCode.CDN_FAIL, "source sent nothing for "
+                                + TimeUnit.NANOSECONDS.toSeconds(stallNanos) + " s; fetch aborted");
+                    }
                     if (meta.contentLength() >= 0 && total != meta.contentLength()) {
                         throw new SourceException(ResultCode.CDN_FAIL, "source sent " + total
                                 + " bytes (expected " + meta.contentLength() + ")");
@@ -355,6 +372,67 @@ public final class CdnManager implements AutoCloseable {
             log.warn("cdn: task {} failed: {}", e.id, ex.toString());
             keepPartial(e, meta);
             fail(e, new SourceException(ResultCode.CDN_FAIL, "fetching the source broke: " + ex.getMessage()));
+        }
+    }
+
+    /**
+     * A short read ends the file; it must not be a broken connection or an aborted stall, or a
+     * truncated piece would be published and cached as if it were the last one.
+     */
+    private void checkNotShort(ProgressStream in, long expected, long total, int len, int perPiece) {
+        if (in.stalled) {
+            throw new SourceException(ResultCode.CDN_FAIL, "source sent nothing for "
+                    + TimeUnit.NANOSECONDS.toSeconds(stallNanos) + " s; fetch aborted");
+        }
+        if (expected >= 0 && (total + len > expected || len < perPiece && total + len != expected)) {
+            throw new SourceException(ResultCode.CDN_FAIL, "source sent " + (total + len)
+                    + " bytes (expected " + expected + ")");
+        }
+    }
+
+    /**
+     * The JDK client has no read timeout: a source that stops sending mid-body would hold a fetch
+     * thread (and its task, as in use) forever. The watchdog closes streams without progress.
+     */
+    private void abortStalled() {
+        long now = System.nanoTime();
+        for (ProgressStream s : active.keySet()) {
+            if (now - s.lastProgress > stallNanos) {
+                s.stalled = true;
+                active.remove(s);
+                try {
+                    s.close();
+                } catch (IOException ignored) {
+                    // closing wakes the blocked reader; nothing else to do
+                }
+            }
+        }
+    }
+
+    /** Counts progress of a source body so that the watchdog can tell a slow source from a dead one. */
+    private static final class ProgressStream extends java.io.FilterInputStream {
+        volatile long lastProgress = System.nanoTime();
+        volatile boolean stalled;
+
+        ProgressStream(InputStream in) {
+            super(in);
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = super.read(b, off, len);
+            lastProgress = System.nanoTime();
+            if (stalled) {
+                throw new IOException("source stalled");
+            }
+            return n;
+        }
+
+        @Override
+        public int read() throws IOException {
+            int n = super.read();
+            lastProgress = System.nanoTime();
+            return n;
         }
     }
 
@@ -497,6 +575,7 @@ public final class CdnManager implements AutoCloseable {
 
     @Override
     public void close() {
+        watchdog.shutdownNow();
         pool.shutdownNow();
     }
 }

@@ -351,4 +351,28 @@ class CdnManagerTest {
             assertThat(c.cdn().collectGarbage()).containsExactly(a.taskId().value());
         }
     }
+
+    @Test
+    void aSourceThatStopsSendingIsAbortedAndFails() {
+        origin.generated("/stuck", 100_000).chunked().stallAfter(1000);
+        Cdn c = cdn(b -> b.sourceTimeout(Duration.ofMillis(300)));
+        CdnManager.TaskSpec spec = spec(origin.url("/stuck"));
+        c.cdn().prepare(spec).join();
+        awaitState(c, spec, CdnState.FAILED);
+        CacheMeta meta = c.cdn().store().load(spec.taskId()).orElseThrow();
+        assertThat(meta.complete()).isFalse();
+        assertThat(meta.pieces()).as("no truncated piece is cached").isEmpty();
+        assertThat(c.scheduler().view(spec.taskId().value()).orElseThrow().cdnPieces()).isZero();
+    }
+
+    @Test
+    void aKnownLengthSourceThatStallsMidPieceNeverPublishesATruncatedPiece() {
+        origin.generated("/stuck", SIZE).stallAfter(5_000_000);
+        Cdn c = cdn(b -> b.sourceTimeout(Duration.ofMillis(300)));
+        CdnManager.TaskSpec spec = spec(origin.url("/stuck"));
+        c.cdn().prepare(spec).join();
+        awaitState(c, spec, CdnState.FAILED);
+        assertThat(c.cdn().store().load(spec.taskId()).orElseThrow().pieces()).hasSize(1);
+        assertThat(c.scheduler().view(spec.taskId().value()).orElseThrow().cdnPieces()).isEqualTo(1);
+    }
 }
