@@ -153,7 +153,16 @@ public final class CdnManager implements AutoCloseable {
             }
             e.state = State.PROBING;
             e.failure = null;
-            CompletableFuture<Prepared> ready = CompletableFuture.supplyAsync(() -> probeAndStart(e, spec), pool);
+            CompletableFuture<Prepared> ready = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return probeAndStart(e, spec);
+                } catch (SourceException se) {
+                    throw se;
+                } catch (RuntimeException ex) {
+                    // Whatever else goes wrong with a client-named source is that source's problem: 607.
+                    throw new SourceException(ResultCode.URL_NOT_REACHABLE, "source " + spec.url() + ": " + ex.getMessage());
+                }
+            }, pool);
             e.ready = ready;
             ready.whenComplete((r, t) -> {
                 if (t != null) {

@@ -198,7 +198,11 @@ class MalformedRequestsTest {
                             + "\",\"headers\":\"notalist\"}",
                     "{\"cid\":\"c\",\"ip\":\"::1\",\"port\":99999,\"path\":\"p\",\"rawUrl\":\"" + url + "\"}",
                     "{\"cid\":" + "[".repeat(2000) + "}",
-                    "{\"cid\":\"" + "x".repeat(5000) + "\"}");
+                    "{\"cid\":\"" + "x".repeat(5000) + "\"}",
+                    "{\"cid\":\"c\",\"ip\":\"127.0.0.1\",\"port\":5000,\"path\":\"/p\",\"rawUrl\":\"http://127.0.0.1:99999/x\"}",
+                    "{\"cid\":\"c\",\"ip\":\"127.0.0.1\",\"port\":5000,\"path\":\"/p\",\"rawUrl\":\"http://u:p@[::1]:0/x\"}",
+                    "{\"cid\":\"c\",\"ip\":\"127.0.0.1\",\"port\":5000,\"path\":\"/p\",\"rawUrl\":\"" + url
+                            + "\",\"headers\":[\"Date: x\",\"Host: evil\",\"Content-Length: 5\"]}");
         }
 
         private String badRange() {
