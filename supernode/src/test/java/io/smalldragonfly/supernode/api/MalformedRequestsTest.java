@@ -53,17 +53,17 @@ class MalformedRequestsTest {
                 Generator gen = new Generator(new Random(42), taskId, url);
                 Map<Integer, AtomicInteger> statuses = new ConcurrentHashMap<>();
                 List<String> serverErrors = java.util.Collections.synchronizedList(new ArrayList<>());
-                ExecutorService pool = Executors.newFixedThreadPool(8);
+                ExecutorService pool = Executors.newFixedThreadPool(4);
                 try {
                     List<Future<?>> futures = new ArrayList<>();
                     List<Raw> all = new ArrayList<>();
                     for (int i = 0; i < REQUESTS; i++) {
                         all.add(gen.next());
                     }
-                    for (int t = 0; t < 8; t++) {
+                    for (int t = 0; t < 4; t++) {
                         int slice = t;
                         futures.add(pool.submit(() -> {
-                            for (int i = slice; i < all.size(); i += 8) {
+                            for (int i = slice; i < all.size(); i += 4) {
                                 Raw r = all.get(i);
                                 int port = r.download ? sn.downloadPort() : sn.apiPort();
                                 int status = send(port, r);
