@@ -406,9 +406,8 @@ public final class CdnManager implements AutoCloseable {
      * truncated piece would be published and cached as if it were the last one.
      */
     private void checkNotShort(ProgressStream in, long expected, long total, int len, int perPiece) {
-        if (in.stalled) {
-            throw new SourceException(ResultCode.CDN_FAIL, "source sent nothing for "
-                    + TimeUnit.NANOSECONDS.toSeconds(stallNanos) + " s; fetch aborted");
+        if (in.aborted != null) {
+            throw new SourceException(ResultCode.CDN_FAIL, in.aborted + "; fetch aborted");
         }
         if (expected >= 0 && (total + len > expected || len < perPiece && total + len != expected)) {
             throw new SourceException(ResultCode.CDN_FAIL, "source sent " + (total + len)
@@ -424,7 +423,7 @@ public final class CdnManager implements AutoCloseable {
         long now = System.nanoTime();
         for (ProgressStream s : active.keySet()) {
             if (now - s.lastProgress > stallNanos) {
-                s.stalled = true;
+                s.aborted = "source sent nothing for " + TimeUnit.NANOSECONDS.toSeconds(stallNanos) + " s";
                 active.remove(s);
                 try {
                     s.close();
@@ -438,7 +437,8 @@ public final class CdnManager implements AutoCloseable {
     /** Counts progress of a source body so that the watchdog can tell a slow source from a dead one. */
     private static final class ProgressStream extends java.io.FilterInputStream {
         volatile long lastProgress = System.nanoTime();
-        volatile boolean stalled;
+        /** Why the watchdog or a shutdown closed the stream; null while it runs. */
+        volatile String aborted;
 
         ProgressStream(InputStream in) {
             super(in);
@@ -448,8 +448,8 @@ public final class CdnManager implements AutoCloseable {
         public int read(byte[] b, int off, int len) throws IOException {
             int n = super.read(b, off, len);
             lastProgress = System.nanoTime();
-            if (stalled) {
-                throw new IOException("source stalled");
+            if (aborted != null) {
+                throw new IOException(aborted);
             }
             return n;
         }
@@ -602,6 +602,16 @@ public final class CdnManager implements AutoCloseable {
     @Override
     public void close() {
         watchdog.shutdownNow();
+        // Blocked source reads ignore interrupts: close their streams so fetch threads end now,
+        // leaving a partial cache that the next start resumes.
+        for (ProgressStream s : active.keySet()) {
+            s.aborted = "the supernode is stopping";
+            try {
+                s.close();
+            } catch (IOException ignored) {
+                // the fetch thread sees the closed stream and fails the task
+            }
+        }
         pool.shutdownNow();
     }
 }
