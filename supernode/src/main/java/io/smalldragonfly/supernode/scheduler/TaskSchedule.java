@@ -334,7 +334,7 @@ final class TaskSchedule {
                 continue;
             }
             long rarity = holders.get(n).size() + (long) pending[n];
-            long order = (n - rot + size) % size;
+            long order = ((n - rot + size) % size) & 0xffff; // a tie-break only: 16 bits are plenty
             keys[k++] = (rarity << 48) | (order << 32) | n;
         }
         keys = k == keys.length ? keys : Arrays.copyOf(keys, k);
