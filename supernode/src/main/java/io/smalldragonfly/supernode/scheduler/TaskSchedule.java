@@ -141,7 +141,15 @@ final class TaskSchedule {
         lastAccessNanos = now;
         Peer existing = peers.get(ref.cid());
         if (existing != null && existing.ref.equals(ref)) {
-            existing.down = false;
+            if (existing.down) {
+                // Registering again after service/down: it serves what it holds once more.
+                existing.down = false;
+                if (!existing.demoted) {
+                    for (int i = existing.have.nextSetBit(0); i >= 0; i = existing.have.nextSetBit(i + 1)) {
+                        holders.get(i).add(existing);
+                    }
+                }
+            }
             return;
         }
         Peer p = new Peer(ref);
@@ -325,8 +333,8 @@ final class TaskSchedule {
             if (pieces.get(n) == null || r.have.get(n) || r.inFlight.containsKey(n)) {
                 continue;
             }
-            long rarity = holders.get(n).size() + (long) pending[n];
-            long order = (n - rot + size) % size;
+            long rarity = Math.min(0x7fff, holders.get(n).size() + (long) pending[n]);
+            long order = ((n - rot + size) % size) & 0xffff; // a tie-break only: 16 bits are plenty
             keys[k++] = (rarity << 48) | (order << 32) | n;
         }
         keys = k == keys.length ? keys : Arrays.copyOf(keys, k);

@@ -199,7 +199,13 @@ class SchedulerTest {
         peer(s, "C");
         hold(s, "A", 0);
         s.serviceDown(TASK, "A");
-        assertThat(pieces(poll(s, "C"))).singleElement().extracting(PieceTask::fromSupernode).isEqualTo(true);
+        PieceTask fromCdn = pieces(poll(s, "C")).get(0);
+        assertThat(fromCdn.fromSupernode()).isTrue();
+        s.pieceFailed(TASK, "C", fromCdn.range(), fromCdn.cid(), PieceErrorType.FILE_NOT_EXIST);
+
+        // Registering again makes it a holder again.
+        peer(s, "A");
+        assertThat(pieces(poll(s, "C")).get(0).cid()).isEqualTo("A");
     }
 
     @Test
