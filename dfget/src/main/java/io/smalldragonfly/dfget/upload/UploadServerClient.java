@@ -82,7 +82,7 @@ public final class UploadServerClient {
         }
         cmd.add(javaCommand());
         cmd.add("-XX:+UseSerialGC");
-        cmd.add("-Xmx96m");
+        cmd.add("-Xmx64m");
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add("io.smalldragonfly.dfget.DfgetMain");
