@@ -254,8 +254,25 @@ public final class DfgetCommand implements Callable<Integer> {
         }
     }
 
+    /**
+     * The port of this home's upload server. A running one is reused; otherwise one is started in
+     * the background on a port chosen here, and the download registers with that port at once
+     * rather than waiting the second or two a new JVM takes to listen (peers asking before then
+     * just try another holder; there is nothing to serve yet anyway).
+     */
     private int startUploadServer(Path h, String peerIp) {
-        List<String> args = new ArrayList<>(List.of("--port", Integer.toString(port),
+        java.util.Optional<Integer> running = UploadServerClient.find(h);
+        if (running.isPresent()) {
+            return running.get();
+        }
+        int p;
+        try {
+            p = port != 0 ? port : freePort(ip == null ? "0.0.0.0" : ip);
+        } catch (IOException e) {
+            log.warn("no free port for the upload server ({}); this download will not serve its pieces", e.getMessage());
+            return 0;
+        }
+        List<String> args = new ArrayList<>(List.of("--port", Integer.toString(p),
                 "--alivetime", aliveTime.toSeconds() + "s", "--expiretime", expireTime.toSeconds() + "s"));
         if (ip != null) {
             args.add("--ip");
@@ -265,10 +282,32 @@ public final class DfgetCommand implements Callable<Integer> {
             args.add("--verbose");
         }
         try {
-            return UploadServerClient.ensure(h, args, 20_000);
+            Process server = UploadServerClient.spawn(h, args);
+            Thread watcher = new Thread(() -> {
+                try {
+                    int actual = UploadServerClient.awaitReady(h, server, 30_000);
+                    if (actual != p) {
+                        log.warn("another upload server of {} won the start (port {}, not {}); this download's "
+                                + "pieces are served from the next run on", h, actual, p);
+                    }
+                } catch (IOException e) {
+                    log.warn("upload server did not start: {}", e.getMessage());
+                }
+            }, "dfget-upload-start");
+            watcher.setDaemon(true);
+            watcher.start();
+            return p;
         } catch (IOException e) {
             log.warn("no upload server ({}); this download will not serve its pieces to other peers", e.getMessage());
             return 0;
+        }
+    }
+
+    private static int freePort(String host) throws IOException {
+        try (java.net.ServerSocket s = new java.net.ServerSocket()) {
+            s.setReuseAddress(true);
+            s.bind(new InetSocketAddress(host, 0));
+            return s.getLocalPort();
         }
     }
 

@@ -66,7 +66,7 @@ public final class UploadServerClient {
     }
 
     /**
-     * Returns the port of this home's server, starting one in the background when none answers.
+     * Returns the port of this home's server, starting one when none answers and waiting until it does.
      *
      * @param serverArgs extra {@code dfget server} options ({@code --port}, {@code --alivetime}, ...)
      */
@@ -75,6 +75,12 @@ public final class UploadServerClient {
         if (port.isPresent()) {
             return port.get();
         }
+        Process p = spawn(home, serverArgs);
+        return awaitReady(home, p, timeoutMillis);
+    }
+
+    /** Starts {@code dfget server --home home serverArgs...} in the background, without waiting for it. */
+    public static Process spawn(Path home, List<String> serverArgs) throws IOException {
         Files.createDirectories(home.resolve("logs"));
         List<String> cmd = new ArrayList<>();
         if (Files.isExecutable(Path.of("/usr/bin/setsid"))) {
@@ -91,14 +97,19 @@ public final class UploadServerClient {
         cmd.add(home.toAbsolutePath().toString());
         cmd.addAll(serverArgs);
         Path out = home.resolve("logs").resolve("uploader.out");
-        Process p = new ProcessBuilder(cmd)
+        return new ProcessBuilder(cmd)
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(out.toFile()))
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
                 .start();
+    }
+
+    /** Waits until the server of {@code home} answers; fails early when {@code p} exits with an error. */
+    public static int awaitReady(Path home, Process p, long timeoutMillis) throws IOException {
+        Path out = home.resolve("logs").resolve("uploader.out");
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
         while (System.nanoTime() < deadline) {
-            port = find(home);
+            Optional<Integer> port = find(home);
             if (port.isPresent()) {
                 return port.get();
             }
