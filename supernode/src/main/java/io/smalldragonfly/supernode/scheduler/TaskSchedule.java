@@ -141,7 +141,15 @@ final class TaskSchedule {
         lastAccessNanos = now;
         Peer existing = peers.get(ref.cid());
         if (existing != null && existing.ref.equals(ref)) {
-            existing.down = false;
+            if (existing.down) {
+                // Registering again after service/down: it serves what it holds once more.
+                existing.down = false;
+                if (!existing.demoted) {
+                    for (int i = existing.have.nextSetBit(0); i >= 0; i = existing.have.nextSetBit(i + 1)) {
+                        holders.get(i).add(existing);
+                    }
+                }
+            }
             return;
         }
         Peer p = new Peer(ref);
@@ -225,7 +233,7 @@ final class TaskSchedule {
                                                       long now) {
         Peer p = requirePeer(cid);
         lastAccessNanos = now;
-        release(p, n);
+        InFlight released = release(p, n);
         Peer holder = dstCid == null ? null : peers.get(dstCid);
         if (holder != null && holder != p) {
             if (type == PieceErrorType.FILE_MD5_NOT_MATCH) {
@@ -238,7 +246,11 @@ final class TaskSchedule {
                     holder.have.clear(n);
                     holder.haveCount--;
                 }
-                owner.recordFailure(holder.ref.cid());
+                // The original client may report one failure twice (piece/error and a 500 poll):
+                // it counts against the holder only while the piece was in flight from it.
+                if (released != null && released.holder() == holder) {
+                    owner.recordFailure(holder.ref.cid());
+                }
             }
         }
         return takeWaiters();
@@ -392,11 +404,12 @@ final class TaskSchedule {
 
     // ---- bookkeeping -------------------------------------------------------------------------
 
-    private void release(Peer p, int n) {
+    private InFlight release(Peer p, int n) {
         InFlight f = p.inFlight.remove(n);
         if (f != null) {
             unload(n, f);
         }
+        return f;
     }
 
     private void unload(int n, InFlight f) {
