@@ -76,7 +76,7 @@ public final class DfgetCommand implements Callable<Integer> {
     long localLimit;
 
     @Option(names = "--totallimit", converter = Converters.Size.class, paramLabel = "RATE",
-            description = "Rate limit for all downloads of this process; 0 = unlimited. Default: 0.")
+            description = "Rate limit for all dfget downloads of this home (host) together; 0 = unlimited. Default: 0.")
     long totalLimit;
 
     @Option(names = "--minrate", converter = Converters.Size.class, paramLabel = "RATE",
@@ -176,6 +176,11 @@ public final class DfgetCommand implements Callable<Integer> {
                 int p = uploadPort;
                 long every = Math.max(1, Math.min(30, aliveTime.toSeconds() / 3));
                 ticker.scheduleAtFixedRate(() -> UploadServerClient.ping(p, h), every, every, TimeUnit.SECONDS);
+                if (totalLimit > 0) {
+                    // Host-wide --totallimit: the home's upload server splits it among running dfgets.
+                    ticker.scheduleAtFixedRate(() -> UploadServerClient.rateShare(p, d.taskFileName(), totalLimit,
+                            localLimit).ifPresent(d::rateLimit), 0, 1, TimeUnit.SECONDS);
+                }
             }
             try {
                 DownloadResult r = d.await();

@@ -65,6 +65,22 @@ public final class UploadServerClient {
         }
     }
 
+    /** This download's share of the host-wide rate limit, from the home's server; empty when it does not answer. */
+    public static Optional<Long> rateShare(int port, String taskFileName, long totalLimit, long localLimit) {
+        try {
+            HttpURLConnection c = (HttpURLConnection) new URL("http", "127.0.0.1", port, "/rate/" + taskFileName
+                    + "?totallimit=" + totalLimit + "&locallimit=" + localLimit).openConnection();
+            c.setConnectTimeout(1000);
+            c.setReadTimeout(2000);
+            try (InputStream in = c.getInputStream()) {
+                return Optional.of(Long.parseLong(new String(in.readAllBytes(),
+                        java.nio.charset.StandardCharsets.UTF_8).trim()));
+            }
+        } catch (IOException | NumberFormatException e) {
+            return Optional.empty();
+        }
+    }
+
     /**
      * Returns the port of this home's server, starting one when none answers and waiting until it does.
      *
