@@ -161,7 +161,15 @@ public final class DfgetCommand implements Callable<Integer> {
             } catch (IllegalArgumentException e) {
                 throw usage(e.getMessage());
             }
-            Thread hook = new Thread(d::cancel, "dfget-interrupt");
+            Thread hook = new Thread(() -> {
+                // Ctrl-C: stop fetching and let the download close its files (they stay for a resume).
+                d.cancel();
+                try {
+                    d.result().handle((r, e) -> null).get(3, TimeUnit.SECONDS);
+                } catch (Exception e) {
+                    // exiting anyway
+                }
+            }, "dfget-interrupt");
             Runtime.getRuntime().addShutdownHook(hook);
             ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, "dfget-progress");
