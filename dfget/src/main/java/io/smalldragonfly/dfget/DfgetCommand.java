@@ -76,7 +76,7 @@ public final class DfgetCommand implements Callable<Integer> {
     long localLimit;
 
     @Option(names = "--totallimit", converter = Converters.Size.class, paramLabel = "RATE",
-            description = "Rate limit for all downloads of this process; 0 = unlimited. Default: 0.")
+            description = "Rate limit for all dfget downloads of this home (host) together; 0 = unlimited. Default: 0.")
     long totalLimit;
 
     @Option(names = "--minrate", converter = Converters.Size.class, paramLabel = "RATE",
@@ -161,7 +161,15 @@ public final class DfgetCommand implements Callable<Integer> {
             } catch (IllegalArgumentException e) {
                 throw usage(e.getMessage());
             }
-            Thread hook = new Thread(d::cancel, "dfget-interrupt");
+            Thread hook = new Thread(() -> {
+                // Ctrl-C: stop fetching and let the download close its files (they stay for a resume).
+                d.cancel();
+                try {
+                    d.result().handle((r, e) -> null).get(3, TimeUnit.SECONDS);
+                } catch (Exception e) {
+                    // exiting anyway
+                }
+            }, "dfget-interrupt");
             Runtime.getRuntime().addShutdownHook(hook);
             ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, "dfget-progress");
@@ -176,6 +184,11 @@ public final class DfgetCommand implements Callable<Integer> {
                 int p = uploadPort;
                 long every = Math.max(1, Math.min(30, aliveTime.toSeconds() / 3));
                 ticker.scheduleAtFixedRate(() -> UploadServerClient.ping(p, h), every, every, TimeUnit.SECONDS);
+                if (totalLimit > 0) {
+                    // Host-wide --totallimit: the home's upload server splits it among running dfgets.
+                    ticker.scheduleAtFixedRate(() -> UploadServerClient.rateShare(p, d.taskFileName(), totalLimit,
+                            localLimit).ifPresent(d::rateLimit), 0, 1, TimeUnit.SECONDS);
+                }
             }
             try {
                 DownloadResult r = d.await();
@@ -254,8 +267,25 @@ public final class DfgetCommand implements Callable<Integer> {
         }
     }
 
+    /**
+     * The port of this home's upload server. A running one is reused; otherwise one is started in
+     * the background on a port chosen here, and the download registers with that port at once
+     * rather than waiting the second or two a new JVM takes to listen (peers asking before then
+     * just try another holder; there is nothing to serve yet anyway).
+     */
     private int startUploadServer(Path h, String peerIp) {
-        List<String> args = new ArrayList<>(List.of("--port", Integer.toString(port),
+        java.util.Optional<Integer> running = UploadServerClient.find(h);
+        if (running.isPresent()) {
+            return running.get();
+        }
+        int p;
+        try {
+            p = port != 0 ? port : freePort(ip == null ? "0.0.0.0" : ip);
+        } catch (IOException e) {
+            log.warn("no free port for the upload server ({}); this download will not serve its pieces", e.getMessage());
+            return 0;
+        }
+        List<String> args = new ArrayList<>(List.of("--port", Integer.toString(p),
                 "--alivetime", aliveTime.toSeconds() + "s", "--expiretime", expireTime.toSeconds() + "s"));
         if (ip != null) {
             args.add("--ip");
@@ -265,10 +295,32 @@ public final class DfgetCommand implements Callable<Integer> {
             args.add("--verbose");
         }
         try {
-            return UploadServerClient.ensure(h, args, 20_000);
+            Process server = UploadServerClient.spawn(h, args);
+            Thread watcher = new Thread(() -> {
+                try {
+                    int actual = UploadServerClient.awaitReady(h, server, 30_000);
+                    if (actual != p) {
+                        log.warn("another upload server of {} won the start (port {}, not {}); this download's "
+                                + "pieces are served from the next run on", h, actual, p);
+                    }
+                } catch (IOException e) {
+                    log.warn("upload server did not start: {}", e.getMessage());
+                }
+            }, "dfget-upload-start");
+            watcher.setDaemon(true);
+            watcher.start();
+            return p;
         } catch (IOException e) {
             log.warn("no upload server ({}); this download will not serve its pieces to other peers", e.getMessage());
             return 0;
+        }
+    }
+
+    private static int freePort(String host) throws IOException {
+        try (java.net.ServerSocket s = new java.net.ServerSocket()) {
+            s.setReuseAddress(true);
+            s.bind(new InetSocketAddress(host, 0));
+            return s.getLocalPort();
         }
     }
 

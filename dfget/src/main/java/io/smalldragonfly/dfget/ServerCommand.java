@@ -121,6 +121,10 @@ final class ServerCommand implements Callable<Integer> {
             if (stopped.await(check, TimeUnit.MILLISECONDS)) {
                 return ExitCodes.OK;
             }
+            if (!Files.isRegularFile(state)) {
+                log.info("{} is gone (home deleted?); exiting", state);
+                return ExitCodes.OK;
+            }
         }
         log.info("idle for {}; exiting", aliveTime);
         return ExitCodes.OK; // System.exit runs the hook

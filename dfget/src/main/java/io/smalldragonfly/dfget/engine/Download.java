@@ -98,6 +98,16 @@ public final class Download {
         return new Progress(tracker.presentBytes(), tracker.total());
     }
 
+    /** The name this download's pieces are served under ({@code /peer/file/<name>}). */
+    public String taskFileName() {
+        return taskFileName;
+    }
+
+    /** Changes this download's rate limit (bytes/s, 0 = unlimited), e.g. to a host-wide share. */
+    public void rateLimit(long bytesPerSecond) {
+        localLimiter.setRate(bytesPerSecond);
+    }
+
     /** Stops the download; {@link #result()} fails with {@link Failure#CANCELLED}. */
     public void cancel() {
         cancelled = true;

@@ -3,7 +3,6 @@ package io.smalldragonfly.dfget.engine;
 import io.smalldragonfly.common.util.RateLimiter;
 import io.smalldragonfly.dfget.store.DataDir;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
@@ -32,6 +31,8 @@ public final class DownloadEngine implements AutoCloseable {
     private final RateLimiter totalLimiter;
     private final ExecutorService executor;
     private final DataDir dataDir;
+    private final java.util.concurrent.ConcurrentMap<SupernodeAddress, java.net.InetSocketAddress> cdnLocations =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     public DownloadEngine(EngineConfig config) {
         this.config = config;
@@ -60,6 +61,15 @@ public final class DownloadEngine implements AutoCloseable {
 
     DataDir dataDir() {
         return dataDir;
+    }
+
+    /** Where {@code supernode}'s CDN serves pieces, as its last assignment said; null while unknown. */
+    java.net.InetSocketAddress cdnLocation(SupernodeAddress supernode) {
+        return cdnLocations.get(supernode);
+    }
+
+    void cdnLocation(SupernodeAddress supernode, String ip, int port) {
+        cdnLocations.put(supernode, java.net.InetSocketAddress.createUnresolved(ip, port));
     }
 
     /**
@@ -96,7 +106,4 @@ public final class DownloadEngine implements AutoCloseable {
         executor.shutdownNow();
     }
 
-    static UncheckedIOException unchecked(IOException e) {
-        return new UncheckedIOException(e);
-    }
 }

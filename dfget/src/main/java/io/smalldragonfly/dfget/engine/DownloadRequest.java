@@ -15,7 +15,7 @@ import java.util.List;
  * @param minRate     the slowest acceptable piece rate in bytes/s; sets the per-piece deadline
  * @param timeout     the whole download's deadline, {@link Duration#ZERO} = none
  * @param notbs       never go back to the source
- * @param cdnPort     the supernode's CDN port, used by {@link Pattern#CDN} before any CDN piece names it
+ * @param cdnPort     the supernode's CDN port for {@link Pattern#CDN} before any CDN piece names it; 0 = unknown
  */
 public record DownloadRequest(String url, Path output, List<SupernodeAddress> nodes, String md5, String identifier,
                               List<String> headers, UrlFilter filter, Pattern pattern, long localLimit,
@@ -84,7 +84,7 @@ public record DownloadRequest(String url, Path output, List<SupernodeAddress> no
         private boolean dfdaemon;
         private boolean insecure;
         private List<Path> cacerts = new ArrayList<>();
-        private int cdnPort = 8001;
+        private int cdnPort;
 
         private Builder(String url, Path output) {
             this.url = url;

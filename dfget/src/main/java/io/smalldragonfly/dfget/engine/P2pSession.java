@@ -213,6 +213,7 @@ final class P2pSession {
                     for (PieceTask t : tasks) {
                         if (t.fromSupernode() && cdnTemplate == null) {
                             cdnTemplate = t;
+                            d.engine.cdnLocation(sn.node(), t.peerIp(), t.peerPort());
                         }
                         if (!d.tracker.has(t.pieceNum()) && !inflight.containsKey(t.pieceNum())) {
                             pending.remove(t.pieceNum());
@@ -330,17 +331,24 @@ final class P2pSession {
         if (!cdnOnly && !badPeer) {
             return t;
         }
-        PieceTask cdn = cdnTemplate;
-        if (cdn == null) {
-            if (!cdnOnly) {
-                return t;
-            }
-            String host = sn.node().host();
-            return new PieceTask(t.range(), t.pieceNum(), t.pieceSize(), t.pieceMd5(), CdnNode.cid(host, snTaskId),
-                    host, d.request.cdnPort(), CdnNode.path(snTaskId), t.downLink(), t.pieceSha256());
+        // The CDN's address is learned from its own assignments (of this task, or an earlier one of
+        // the same supernode); without one, only an explicit cdnPort says where it is.
+        String ip;
+        int port;
+        if (cdnTemplate != null) {
+            ip = cdnTemplate.peerIp();
+            port = cdnTemplate.peerPort();
+        } else if (d.engine.cdnLocation(sn.node()) != null) {
+            ip = d.engine.cdnLocation(sn.node()).getHostString();
+            port = d.engine.cdnLocation(sn.node()).getPort();
+        } else if (cdnOnly && d.request.cdnPort() > 0) {
+            ip = sn.node().host();
+            port = d.request.cdnPort();
+        } else {
+            return t;
         }
-        return new PieceTask(t.range(), t.pieceNum(), t.pieceSize(), t.pieceMd5(), cdn.cid(), cdn.peerIp(),
-                cdn.peerPort(), cdn.path(), t.downLink(), t.pieceSha256());
+        return new PieceTask(t.range(), t.pieceNum(), t.pieceSize(), t.pieceMd5(), CdnNode.cid(ip, snTaskId), ip,
+                port, CdnNode.path(snTaskId), t.downLink(), t.pieceSha256());
     }
 
     private long framedLength(PieceTask t) {
@@ -383,9 +391,13 @@ final class P2pSession {
         log.warn("piece {} from {} ({}:{}) failed: {}", n, t.cid(), t.peerIp(), t.peerPort(), o.message());
         if (!d.cancelled()) {
             peerFailures.merge(t.cid(), 1, Integer::sum);
-            if (pieceFailures.merge(n, 1, Integer::sum) >= MAX_PIECE_FAILURES) {
+            int failures = pieceFailures.merge(n, 1, Integer::sum);
+            if (failures >= MAX_PIECE_FAILURES) {
                 throw new DownloadException(Failure.SOURCE_ERROR, "piece " + n + " failed "
                         + MAX_PIECE_FAILURES + " times; last: " + o.message());
+            }
+            if (failures > 1) {
+                pause(Math.min(500, 50L * failures)); // the same piece keeps failing: do not hammer its holder
             }
             try {
                 sn.reportError(new PieceErrorReport(snTaskId, t.range(), d.cid, t.cid(), t.peerIp(),
@@ -395,6 +407,15 @@ final class P2pSession {
             }
         }
         return new PeerTaskRequest(d.cid, t.cid(), snTaskId, t.range(), PeerTaskStatus.RUNNING, PieceResult.FAIL);
+    }
+
+    private static void pause(long millis) throws DownloadException {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new DownloadException(Failure.CANCELLED, "interrupted");
+        }
     }
 
     private void logPiece(PieceTask t, PieceResult result) {

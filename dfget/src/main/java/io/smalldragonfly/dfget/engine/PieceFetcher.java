@@ -18,7 +18,8 @@ import java.util.function.BooleanSupplier;
 
 /**
  * Fetches one framed piece from a peer's upload server or the CDN (PROTOCOL.md, "Peer to peer"),
- * streaming its content to the content file at its offset while checking the framing and digests.
+ * streaming its content to the content file at its offset while checking the framing and the
+ * piece's digest (its {@code pieceSha256} when the supernode offers one, else its {@code pieceMd5}).
  * Nothing is kept in memory beyond one 64 KiB buffer. Bytes of a piece that fails a check may
  * already be in the file: the caller does not record the piece, so they are overwritten later and
  * never read.
@@ -69,8 +70,10 @@ final class PieceFetcher {
                 return PieceOutcome.failed(task, PieceErrorType.FILE_MD5_NOT_MATCH, null,
                         "Content-Length " + declared + " (expected " + framedLength + ")");
             }
-            MessageDigest md5 = Digests.md5();
-            MessageDigest sha = task.pieceSha256() == null ? null : Digests.sha256();
+            // One digest per piece: the supernode's sha256 when it offers one (our extra, strictly
+            // stronger), else the original's md5. A second hash of every byte would cost a core.
+            boolean useSha = task.pieceSha256() != null && !task.pieceSha256().isEmpty();
+            MessageDigest digest = useSha ? Digests.sha256() : Digests.md5();
             try (InputStream in = c.getInputStream()) {
                 byte[] header = in.readNBytes(PieceFraming.HEADER_LENGTH);
                 if (header.length < PieceFraming.HEADER_LENGTH) {
@@ -86,7 +89,7 @@ final class PieceFetcher {
                     return fail(task, "piece header: content length " + contentLength + " (expected "
                             + (framedLength - PieceFraming.OVERHEAD) + ")");
                 }
-                update(md5, sha, header, header.length);
+                digest.update(header);
                 byte[] buf = new byte[BUFFER];
                 long remaining = contentLength;
                 long pos = contentOffset;
@@ -102,7 +105,7 @@ final class PieceFetcher {
                         return fail(task, "body ended " + remaining + " bytes short of the piece");
                     }
                     RateLimiter.acquireAll(n, limiters);
-                    update(md5, sha, buf, n);
+                    digest.update(buf, 0, n);
                     ByteBuffer bb = ByteBuffer.wrap(buf, 0, n);
                     while (bb.hasRemaining()) {
                         pos += out.write(bb, pos);
@@ -114,24 +117,19 @@ final class PieceFetcher {
                     return fail(task, trailer < 0 ? "body ended before the piece trailer"
                             : String.format("piece trailer: 0x%02x (expected 0x7f)", trailer));
                 }
-                md5.update(PieceFraming.TRAILER);
-                if (sha != null) {
-                    sha.update(PieceFraming.TRAILER);
-                }
+                digest.update(PieceFraming.TRAILER);
                 if (in.read() >= 0) {
                     return fail(task, "body longer than the piece");
                 }
-                String realMd5 = Digests.hex(md5.digest());
-                if (task.md5() != null && !task.md5().isEmpty() && !realMd5.equalsIgnoreCase(task.md5())) {
-                    return PieceOutcome.failed(task, PieceErrorType.FILE_MD5_NOT_MATCH, realMd5,
-                            "md5 " + realMd5 + " (expected " + task.md5() + ")");
-                }
-                if (sha != null) {
-                    String realSha = Digests.hex(sha.digest());
-                    if (!realSha.equalsIgnoreCase(task.pieceSha256())) {
-                        return PieceOutcome.failed(task, PieceErrorType.FILE_MD5_NOT_MATCH, realMd5,
-                                "sha256 " + realSha + " (expected " + task.pieceSha256() + ")");
+                String real = Digests.hex(digest.digest());
+                if (useSha) {
+                    if (!real.equalsIgnoreCase(task.pieceSha256())) {
+                        return PieceOutcome.failed(task, PieceErrorType.FILE_MD5_NOT_MATCH, "",
+                                "sha256 " + real + " (expected " + task.pieceSha256() + ")");
                     }
+                } else if (task.md5() != null && !task.md5().isEmpty() && !real.equalsIgnoreCase(task.md5())) {
+                    return PieceOutcome.failed(task, PieceErrorType.FILE_MD5_NOT_MATCH, real,
+                            "md5 " + real + " (expected " + task.md5() + ")");
                 }
                 reusable = true;
                 (task.fromSupernode() ? counters.fromSupernode : counters.fromPeers).addAndGet(contentLength);
@@ -154,13 +152,6 @@ final class PieceFetcher {
 
     private static PieceOutcome fail(PieceTask task, String message) {
         return PieceOutcome.failed(task, PieceErrorType.FILE_MD5_NOT_MATCH, null, message);
-    }
-
-    private static void update(MessageDigest md5, MessageDigest sha, byte[] b, int n) {
-        md5.update(b, 0, n);
-        if (sha != null) {
-            sha.update(b, 0, n);
-        }
     }
 
     /** Checks a piece already on disk (from an interrupted run) against the supernode's digest. */

@@ -18,18 +18,30 @@ import java.util.concurrent.CompletionStage;
  * The upload server's local control paths, as the original uploader's: {@code /server/ping}
  * (who is this server: its home, pid and version, so a dfget can tell its own home's server from
  * a stranger on a reused port), {@code /check/<taskFileName>} (is this file served here) and
- * {@code /client/finish} (a download ended; counts as activity).
+ * {@code /client/finish} (a download ended; counts as activity) and {@code /rate/<taskFileName>}
+ * (the host-wide {@code --totallimit}: every running dfget of this home asks for its share once a
+ * second and gets {@code totallimit / downloads asking}, capped by its own {@code locallimit}).
  */
 final class ControlService implements HttpService {
 
     private final PieceStore store;
     private final String home;
     private final java.util.function.IntSupplier port;
+    private final java.util.function.LongSupplier clock;
+    /** Downloads that asked for a rate share, and when they last asked. */
+    private final Map<String, Long> rateAsks = new java.util.concurrent.ConcurrentHashMap<>();
+    static final long RATE_ASK_TTL_MILLIS = 3000;
 
     ControlService(PieceStore store, String home, java.util.function.IntSupplier port) {
+        this(store, home, port, System::currentTimeMillis);
+    }
+
+    ControlService(PieceStore store, String home, java.util.function.IntSupplier port,
+                   java.util.function.LongSupplier clock) {
         this.store = store;
         this.home = home;
         this.port = port;
+        this.clock = clock;
     }
 
     @Override
@@ -50,9 +62,42 @@ final class ControlService implements HttpService {
             }
             throw HttpStatusException.notFound("file: '" + name + "' is not served here");
         }
+        if (path.startsWith("/rate/")) {
+            return CompletableFuture.completedFuture(Response.text(200, Long.toString(rateShare(
+                    path.substring("/rate/".length()), request))));
+        }
         if (path.equals("/client/finish")) {
             return CompletableFuture.completedFuture(Response.api(ApiResponse.of(ResultCode.OK, "success")));
         }
         throw HttpStatusException.notFound("path: '" + path + "' (expected /peer/file/<name>, /server/ping, /check/<name>)");
+    }
+
+    private long rateShare(String name, Request request) {
+        long total = parseRate(request, "totallimit");
+        long local = parseRate(request, "locallimit");
+        long now = clock.getAsLong();
+        rateAsks.put(name, now);
+        rateAsks.values().removeIf(t -> now - t > RATE_ASK_TTL_MILLIS);
+        if (total == 0) {
+            return local;
+        }
+        long share = Math.max(1, total / Math.max(1, rateAsks.size()));
+        return local == 0 ? share : Math.min(local, share);
+    }
+
+    private static long parseRate(Request request, String name) {
+        String v = request.query().optional(name);
+        if (v == null || v.isEmpty()) {
+            return 0;
+        }
+        try {
+            long n = Long.parseLong(v);
+            if (n < 0) {
+                throw new NumberFormatException();
+            }
+            return n;
+        } catch (NumberFormatException e) {
+            throw HttpStatusException.badRequest(name + ": '" + v + "' (expected bytes/s, >= 0)");
+        }
     }
 }

@@ -65,8 +65,24 @@ public final class UploadServerClient {
         }
     }
 
+    /** This download's share of the host-wide rate limit, from the home's server; empty when it does not answer. */
+    public static Optional<Long> rateShare(int port, String taskFileName, long totalLimit, long localLimit) {
+        try {
+            HttpURLConnection c = (HttpURLConnection) new URL("http", "127.0.0.1", port, "/rate/" + taskFileName
+                    + "?totallimit=" + totalLimit + "&locallimit=" + localLimit).openConnection();
+            c.setConnectTimeout(1000);
+            c.setReadTimeout(2000);
+            try (InputStream in = c.getInputStream()) {
+                return Optional.of(Long.parseLong(new String(in.readAllBytes(),
+                        java.nio.charset.StandardCharsets.UTF_8).trim()));
+            }
+        } catch (IOException | NumberFormatException e) {
+            return Optional.empty();
+        }
+    }
+
     /**
-     * Returns the port of this home's server, starting one in the background when none answers.
+     * Returns the port of this home's server, starting one when none answers and waiting until it does.
      *
      * @param serverArgs extra {@code dfget server} options ({@code --port}, {@code --alivetime}, ...)
      */
@@ -75,6 +91,12 @@ public final class UploadServerClient {
         if (port.isPresent()) {
             return port.get();
         }
+        Process p = spawn(home, serverArgs);
+        return awaitReady(home, p, timeoutMillis);
+    }
+
+    /** Starts {@code dfget server --home home serverArgs...} in the background, without waiting for it. */
+    public static Process spawn(Path home, List<String> serverArgs) throws IOException {
         Files.createDirectories(home.resolve("logs"));
         List<String> cmd = new ArrayList<>();
         if (Files.isExecutable(Path.of("/usr/bin/setsid"))) {
@@ -82,7 +104,7 @@ public final class UploadServerClient {
         }
         cmd.add(javaCommand());
         cmd.add("-XX:+UseSerialGC");
-        cmd.add("-Xmx96m");
+        cmd.add("-Xmx64m");
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add("io.smalldragonfly.dfget.DfgetMain");
@@ -91,14 +113,19 @@ public final class UploadServerClient {
         cmd.add(home.toAbsolutePath().toString());
         cmd.addAll(serverArgs);
         Path out = home.resolve("logs").resolve("uploader.out");
-        Process p = new ProcessBuilder(cmd)
+        return new ProcessBuilder(cmd)
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(out.toFile()))
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
                 .start();
+    }
+
+    /** Waits until the server of {@code home} answers; fails early when {@code p} exits with an error. */
+    public static int awaitReady(Path home, Process p, long timeoutMillis) throws IOException {
+        Path out = home.resolve("logs").resolve("uploader.out");
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
         while (System.nanoTime() < deadline) {
-            port = find(home);
+            Optional<Integer> port = find(home);
             if (port.isPresent()) {
                 return port.get();
             }

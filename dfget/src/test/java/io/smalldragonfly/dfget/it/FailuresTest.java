@@ -102,6 +102,35 @@ class FailuresTest {
     }
 
     @Test
+    void failsOverToTheNextSupernode() throws Exception {
+        SupernodeAddress dead = new SupernodeAddress("127.0.0.1", closedPort(), 1000);
+        DownloadResult r = peer("a").engine.download(DownloadRequest.builder(origin.url("/f"), tmp.resolve("a.bin"))
+                .nodes(List.of(dead, SupernodeAddress.of("127.0.0.1", proxy.port()))).notbs(true).build());
+        assertThat(r.supernode()).isEqualTo("127.0.0.1:" + proxy.port());
+        assertThat(r.md5()).isEqualTo(file.md5());
+    }
+
+    @Test
+    void headersReachTheSourceThroughTheSupernodeAndBackToSource() throws Exception {
+        origin.generated("/private", SIZE).requireHeader("Authorization", "Bearer t0ken");
+        DownloadResult viaSupernode = peer("a").engine.download(DownloadRequest.builder(origin.url("/private"),
+                tmp.resolve("a.bin")).node(SupernodeAddress.of("127.0.0.1", proxy.port()))
+                .header("Authorization: Bearer t0ken").notbs(true).build());
+        assertThat(viaSupernode.fromSupernode() + viaSupernode.fromPeers()).isEqualTo(SIZE);
+        DownloadResult direct = peer("b").engine.download(DownloadRequest.builder(origin.url("/private"),
+                tmp.resolve("b.bin")).pattern(Pattern.SOURCE).header("Authorization: Bearer t0ken").build());
+        assertThat(direct.md5()).isEqualTo(viaSupernode.md5());
+        // Without the header (and a task not cached yet: the task id does not cover headers, as in the
+        // original) both the supernode and the source refuse.
+        origin.generated("/private2", 1000).requireHeader("Authorization", "Bearer t0ken");
+        Download refused = peer("c").engine.start(DownloadRequest.builder(origin.url("/private2"), tmp.resolve("c.bin"))
+                .node(SupernodeAddress.of("127.0.0.1", proxy.port())).build());
+        assertThatThrownBy(refused::await).isInstanceOfSatisfying(DownloadException.class,
+                e -> assertThat(e.failure()).isEqualTo(Failure.SOURCE_ERROR));
+        assertThat(tmp.resolve("c.bin")).doesNotExist();
+    }
+
+    @Test
     void goesBackToSourceWhenNoSupernodeAnswers() throws Exception {
         DownloadResult r = peer("a").engine.download(DownloadRequest.builder(origin.url("/f"), tmp.resolve("a.bin"))
                 .node(SupernodeAddress.of("127.0.0.1", closedPort())).build());

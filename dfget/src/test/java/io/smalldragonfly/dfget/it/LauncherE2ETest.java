@@ -127,6 +127,16 @@ class LauncherE2ETest {
     }
 
     @Test
+    void theUploadServerExitsByItselfWhenIdle() throws Exception {
+        Path h = home("idle");
+        Process server = dfget("server", "--home", h.toString(), "--ip", "127.0.0.1", "--alivetime", "2s");
+        assertThat(server.waitFor(30, TimeUnit.SECONDS)).as("exits after --alivetime").isTrue();
+        assertThat(server.exitValue()).isZero();
+        assertThat(Files.readString(h.resolve("logs/dfserver.log"))).contains("listening on port", "idle for");
+        assertThat(UploadServerClient.stateFile(h)).doesNotExist();
+    }
+
+    @Test
     void notbsWithoutASupernodeExitsWithItsCodeAndNoFile() throws Exception {
         origin.generated("/f", 1000);
         int closed;
