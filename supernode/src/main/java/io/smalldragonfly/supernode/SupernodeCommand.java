@@ -2,8 +2,17 @@ package io.smalldragonfly.supernode;
 
 import io.smalldragonfly.common.cli.VersionProvider;
 import io.smalldragonfly.common.config.LayeredDefaults;
+import io.smalldragonfly.common.log.Logging;
+import io.smalldragonfly.common.util.Sizes;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -23,8 +32,15 @@ public final class SupernodeCommand implements Callable<Integer> {
     @Option(names = "--download-port", defaultValue = "8001", description = "CDN piece download port (default: ${DEFAULT-VALUE}).")
     int downloadPort;
 
-    @Option(names = "--advertise-ip", description = "The address peers are told to fetch CDN pieces from.")
+    @Option(names = "--bind", defaultValue = "0.0.0.0", description = "Address both ports bind (default: ${DEFAULT-VALUE}).")
+    String bind;
+
+    @Option(names = "--advertise-ip", description = "The address peers are told to fetch CDN pieces from (default: 127.0.0.1).")
     String advertiseIp;
+
+    @Option(names = "-D", paramLabel = "key=value", hidden = true,
+            description = "The original's system properties; -Dsupernode.advertiseIp=IP is honoured.")
+    Map<String, String> systemProperties = new LinkedHashMap<>();
 
     @Option(names = "--home", defaultValue = "${sys:user.home}/.small-dragonfly/supernode",
             description = "Cache and logs (default: ${DEFAULT-VALUE}).")
@@ -32,6 +48,57 @@ public final class SupernodeCommand implements Callable<Integer> {
 
     @Option(names = "--config", description = "YAML file of option: value lines.")
     Path config;
+
+    @Option(names = "--cdn-upload-rate", defaultValue = "0",
+            description = "Total bytes/s the CDN sends to peers, e.g. 200M; 0 = unlimited (default: ${DEFAULT-VALUE}).")
+    String cdnUploadRate;
+
+    @Option(names = "--source-timeout", defaultValue = "15s",
+            description = "Connect/answer timeout of source requests (default: ${DEFAULT-VALUE}).")
+    String sourceTimeout;
+
+    @Option(names = "--cache-quota", defaultValue = "0",
+            description = "Evict least recently used tasks past this cache size, e.g. 50G; 0 = none (default: ${DEFAULT-VALUE}).")
+    String cacheQuota;
+
+    @Option(names = "--min-free-disk", defaultValue = "0",
+            description = "Evict while the cache disk has less free space, e.g. 5G; 0 = none (default: ${DEFAULT-VALUE}).")
+    String minFreeDisk;
+
+    @Option(names = "--task-expiry", defaultValue = "3h",
+            description = "Remove tasks unused this long, with their cache (default: ${DEFAULT-VALUE}).")
+    String taskExpiry;
+
+    @Option(names = "--pieces-per-answer", defaultValue = "4",
+            description = "Pieces in one /peer/task answer at most (default: ${DEFAULT-VALUE}).")
+    int piecesPerAnswer;
+
+    @Option(names = "--max-in-flight", defaultValue = "4",
+            description = "Pieces one downloader may fetch at once (default: ${DEFAULT-VALUE}).")
+    int maxInFlight;
+
+    @Option(names = "--uploads-per-peer", defaultValue = "5",
+            description = "Concurrent uploads asked of one peer (default: ${DEFAULT-VALUE}).")
+    int uploadsPerPeer;
+
+    @Option(names = "--down-link", defaultValue = "20480",
+            description = "downLink (KB/s) announced with each piece (default: ${DEFAULT-VALUE}).")
+    int downLink;
+
+    @Option(names = "--wait-timeout", defaultValue = "800ms",
+            description = "How long /peer/task holds a poll when no piece is ready (default: ${DEFAULT-VALUE}).")
+    String waitTimeout;
+
+    @Option(names = "--cdn-duplicate-after", defaultValue = "3s",
+            description = "A piece on its way from the CDN to one peer is not sent from the CDN to another "
+                    + "before this (default: ${DEFAULT-VALUE}).")
+    String cdnDuplicateAfter;
+
+    @Option(names = "--source-allow", split = ",", description = "Only these hosts/.domains/IPs/CIDRs may be fetched.")
+    List<String> sourceAllow = new ArrayList<>();
+
+    @Option(names = "--source-deny", split = ",", description = "These hosts/.domains/IPs/CIDRs are never fetched.")
+    List<String> sourceDeny = new ArrayList<>();
 
     @Option(names = "--verbose", description = "Debug logging.")
     boolean verbose;
@@ -42,9 +109,71 @@ public final class SupernodeCommand implements Callable<Integer> {
         return cl;
     }
 
+    /** The configuration these options describe; a bad value is a {@link CommandLine.ParameterException}. */
+    SupernodeConfig toConfig() {
+        String ip = advertiseIp;
+        for (Map.Entry<String, String> e : systemProperties.entrySet()) {
+            if (e.getKey().equals("supernode.advertiseIp")) {
+                ip = ip == null ? e.getValue() : ip;
+            } else {
+                spec.commandLine().getErr().println("supernode: ignoring -D" + e.getKey()
+                        + " (only -Dsupernode.advertiseIp is understood)");
+            }
+        }
+        try {
+            return SupernodeConfig.builder(home).bindHost(bind).apiPort(port).downloadPort(downloadPort)
+                    .advertiseIp(ip).cdnUploadRate(Sizes.parse(cdnUploadRate))
+                    .sourceTimeout(duration("--source-timeout", sourceTimeout))
+                    .cacheQuota(Sizes.parse(cacheQuota)).minFreeDisk(Sizes.parse(minFreeDisk))
+                    .taskExpiry(duration("--task-expiry", taskExpiry)).piecesPerAnswer(piecesPerAnswer)
+                    .maxInFlight(maxInFlight).uploadsPerPeer(uploadsPerPeer).downLinkKbps(downLink)
+                    .waitTimeout(duration("--wait-timeout", waitTimeout))
+                    .cdnDuplicateAfter(duration("--cdn-duplicate-after", cdnDuplicateAfter))
+                    .sourceAllow(sourceAllow).sourceDeny(sourceDeny).build();
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "supernode: " + e.getMessage());
+        }
+    }
+
+    /** {@code 500ms}, {@code 15s}, {@code 10m}, {@code 3h}, {@code 1d}, or plain seconds. */
+    static Duration duration(String option, String text) {
+        String s = text.trim().toLowerCase(Locale.ROOT);
+        try {
+            if (s.endsWith("ms")) {
+                return Duration.ofMillis(Long.parseLong(s.substring(0, s.length() - 2)));
+            }
+            long n = Long.parseLong(s.replaceAll("[smhd]$", ""));
+            return switch (s.charAt(s.length() - 1)) {
+                case 'm' -> Duration.ofMinutes(n);
+                case 'h' -> Duration.ofHours(n);
+                case 'd' -> Duration.ofDays(n);
+                default -> Duration.ofSeconds(n);
+            };
+        } catch (NumberFormatException | IndexOutOfBoundsException e) {
+            throw new IllegalArgumentException(option + ": '" + text + "' (expected a duration such as 500ms, 15s, 10m, 3h)");
+        }
+    }
+
     @Override
-    public Integer call() {
-        spec.commandLine().getErr().println("supernode: the server is not built yet (see issue: Supernode)");
-        return 1;
+    public Integer call() throws InterruptedException {
+        SupernodeConfig cfg = toConfig();
+        Logging.configure(cfg.logDir(), "supernode", verbose, true);
+        Supernode sn;
+        try {
+            sn = Supernode.start(cfg);
+        } catch (IllegalStateException e) {
+            spec.commandLine().getErr().println(e.getMessage());
+            return 1;
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            sn.close();
+            stopped.countDown();
+        }, "supernode-shutdown"));
+        spec.commandLine().getOut().printf("supernode: api on %d, pieces on %d (advertised as %s)%n",
+                sn.apiPort(), sn.downloadPort(), cfg.advertiseIp());
+        spec.commandLine().getOut().flush();
+        stopped.await();
+        return 0;
     }
 }

@@ -1,0 +1,328 @@
+package io.smalldragonfly.supernode.api;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import io.smalldragonfly.common.Version;
+import io.smalldragonfly.common.http.ErrorMapper;
+import io.smalldragonfly.common.http.HttpService;
+import io.smalldragonfly.common.http.HttpStatusException;
+import io.smalldragonfly.common.http.Request;
+import io.smalldragonfly.common.http.Response;
+import io.smalldragonfly.common.protocol.ApiResponse;
+import io.smalldragonfly.common.protocol.HeartbeatRequest;
+import io.smalldragonfly.common.protocol.HeartbeatResult;
+import io.smalldragonfly.common.protocol.Json;
+import io.smalldragonfly.common.protocol.PeerTaskRequest;
+import io.smalldragonfly.common.protocol.PieceErrorReport;
+import io.smalldragonfly.common.protocol.PieceSuccessReport;
+import io.smalldragonfly.common.protocol.PreheatRequest;
+import io.smalldragonfly.common.protocol.ProtocolException;
+import io.smalldragonfly.common.protocol.QueryParams;
+import io.smalldragonfly.common.protocol.RegisterRequest;
+import io.smalldragonfly.common.protocol.ResultCode;
+import io.smalldragonfly.common.protocol.ServiceDownReport;
+import io.smalldragonfly.common.task.TaskId;
+import io.smalldragonfly.supernode.cdn.CdnManager;
+import io.smalldragonfly.supernode.cdn.SourceException;
+import io.smalldragonfly.supernode.metrics.SupernodeMetrics;
+import io.smalldragonfly.supernode.scheduler.Decision;
+import io.smalldragonfly.supernode.scheduler.Scheduler;
+import io.smalldragonfly.supernode.scheduler.TaskView;
+import io.smalldragonfly.supernode.task.Preheat;
+import io.smalldragonfly.supernode.task.TaskInfo;
+import io.smalldragonfly.supernode.task.TaskManager;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The supernode's API as a routing table over plain services: the original's {@code /peer/*}
+ * endpoints with their in-band result codes, and the 1.x extras. Holds no Netty types; the edge
+ * ({@link io.smalldragonfly.common.http.ServiceHandler}) calls {@link #serve}.
+ *
+ * <p>{@code GET /peer/task} never makes a client sleep needlessly: when nothing is ready it holds
+ * the request (without a thread) until a piece appears or {@code waitTimeout} passes, then 602.
+ */
+public final class ApiService implements HttpService {
+
+    /** Body of {@code POST /peer/network} (1.x). */
+    record NetworkRequest(@JsonProperty("urls") List<String> urls) {}
+
+    private final TaskManager tasks;
+    private final Scheduler scheduler;
+    private final CdnManager cdn;
+    private final SupernodeMetrics metrics;
+    private final long waitNanos;
+
+    public ApiService(TaskManager tasks, Scheduler scheduler, CdnManager cdn, SupernodeMetrics metrics,
+                      Duration waitTimeout) {
+        this.tasks = tasks;
+        this.scheduler = scheduler;
+        this.cdn = cdn;
+        this.metrics = metrics;
+        this.waitNanos = waitTimeout.toNanos();
+    }
+
+    @Override
+    public CompletionStage<Response> serve(Request r) {
+        long start = System.nanoTime();
+        String endpoint = endpoint(r.path());
+        CompletionStage<Response> answer;
+        try {
+            answer = dispatch(endpoint, r);
+        } catch (RuntimeException e) {
+            answer = CompletableFuture.failedFuture(e);
+        }
+        return answer.handle((res, err) -> {
+            Response out = err == null ? res : toError(err, r);
+            metrics.observe(endpoint, System.nanoTime() - start);
+            return out;
+        });
+    }
+
+    private static Response toError(Throwable err, Request r) {
+        Throwable t = ErrorMapper.unwrap(err);
+        if (t instanceof SourceException se) {
+            // The protocol carries source failures in-band (607, 608, 604) with HTTP 200, as the original.
+            return Response.api(ApiResponse.of(se.code(), se.getMessage()));
+        }
+        return ErrorMapper.toResponse(t, r);
+    }
+
+    private static String endpoint(String path) {
+        if (path.startsWith("/tasks/")) {
+            return "/tasks/{id}";
+        }
+        if (path.startsWith("/preheats/")) {
+            return "/preheats/{id}";
+        }
+        return switch (path) {
+            case "/peer/registry", "/peer/task", "/peer/piece/suc", "/peer/piece/error", "/peer/service/down",
+                    "/peer/heartbeat", "/peer/network", "/_ping", "/version", "/metrics", "/peers",
+                    "/preheats" -> path;
+            default -> "other";
+        };
+    }
+
+    private CompletionStage<Response> dispatch(String endpoint, Request r) {
+        return switch (endpoint) {
+            case "/peer/registry" -> {
+                method(r, "POST");
+                yield register(r);
+            }
+            case "/peer/task" -> {
+                method(r, "GET");
+                yield peerTask(r);
+            }
+            case "/peer/piece/suc" -> {
+                method(r, "GET");
+                PieceSuccessReport s = PieceSuccessReport.from(r.query());
+                scheduler.pieceSucceeded(taskId(s.taskId()), s.cid(), s.pieceRange());
+                yield done(Response.api(ApiResponse.success()));
+            }
+            case "/peer/piece/error" -> {
+                method(r, "GET");
+                PieceErrorReport e = PieceErrorReport.from(r.query());
+                scheduler.pieceFailed(taskId(e.taskId()), e.srcCid(), e.range(), e.dstCid(), e.errorType());
+                yield done(Response.api(ApiResponse.success()));
+            }
+            case "/peer/service/down" -> {
+                method(r, "GET");
+                ServiceDownReport d = ServiceDownReport.from(r.query());
+                scheduler.serviceDown(taskId(d.taskId()), d.cid());
+                yield done(Response.api(ApiResponse.success()));
+            }
+            case "/peer/heartbeat" -> {
+                method(r, "POST");
+                yield done(heartbeat(r));
+            }
+            case "/peer/network" -> {
+                method(r, "POST");
+                yield done(network(r));
+            }
+            case "/_ping" -> {
+                method(r, "GET");
+                yield done(Response.text(200, "ok"));
+            }
+            case "/version" -> {
+                method(r, "GET");
+                yield done(Response.json(200, Map.of("version", Version.CURRENT, "protocol", "dragonfly-0.3",
+                        "name", "small-dragonfly supernode")));
+            }
+            case "/metrics" -> {
+                method(r, "GET");
+                yield done(Response.of(200, SupernodeMetrics.CONTENT_TYPE, metrics.scrape()));
+            }
+            case "/peers" -> {
+                method(r, "GET");
+                yield done(Response.json(200, new ArrayList<>(tasks.peers())));
+            }
+            case "/tasks/{id}" -> {
+                method(r, "GET");
+                yield done(task(r.path().substring("/tasks/".length())));
+            }
+            case "/preheats" -> done(preheats(r));
+            case "/preheats/{id}" -> done(preheat(r, r.path().substring("/preheats/".length())));
+            default -> throw HttpStatusException.notFound("path: '" + r.path() + "' (expected /peer/registry, "
+                    + "/peer/task, /peer/piece/suc, /peer/piece/error, /peer/service/down, /peer/heartbeat, "
+                    + "/peer/network, /_ping, /version, /metrics, /peers, /tasks/{id} or /preheats)");
+        };
+    }
+
+    private static CompletionStage<Response> done(Response r) {
+        return CompletableFuture.completedFuture(r);
+    }
+
+    private static void method(Request r, String expected) {
+        if (!r.method().equals(expected)) {
+            throw HttpStatusException.of(405, "method: " + r.method() + " on " + r.path() + " (expected " + expected + ")");
+        }
+    }
+
+    private static String taskId(String id) {
+        return TaskId.of(id).value();
+    }
+
+    // ---- registration ------------------------------------------------------------------------
+
+    private CompletionStage<Response> register(Request r) {
+        RegisterRequest req = parseRegistration(r);
+        return tasks.register(req).thenApply(res -> Response.api(ApiResponse.of(ResultCode.OK, res)));
+    }
+
+    static RegisterRequest parseRegistration(Request r) {
+        String type = r.header("content-type") == null ? "" : r.header("content-type").toLowerCase(Locale.ROOT);
+        if (type.startsWith("application/x-www-form-urlencoded")) {
+            QueryParams f = QueryParams.parse(r.bodyText());
+            List<String> headers = f.asMap().getOrDefault("headers", List.of());
+            return new RegisterRequest(f.optional("cid"), f.optional("ip"), f.optional("hostName"),
+                    f.optional("superNodeIp"), f.requiredInt("port", "the peer's upload port, 1..65535"),
+                    f.optional("path"), f.optional("callSystem"), f.optional("version"),
+                    Boolean.parseBoolean(f.optional("dfdaemon")), f.optional("rawUrl"), f.optional("taskUrl"),
+                    f.optional("md5"), f.optional("identifier"), headers,
+                    Boolean.parseBoolean(f.optional("insecure")), List.of());
+        }
+        if (r.body().length == 0) {
+            throw new ProtocolException("body: empty (expected a JSON registration object or a form)");
+        }
+        return Json.read(r.body(), RegisterRequest.class);
+    }
+
+    // ---- scheduling --------------------------------------------------------------------------
+
+    private CompletionStage<Response> peerTask(Request r) {
+        PeerTaskRequest q = PeerTaskRequest.from(r.query());
+        taskId(q.taskId());
+        Decision d = scheduler.poll(q);
+        if (d instanceof Decision.Wait && waitNanos > 0) {
+            return await(q.taskId(), q.srcCid(), System.nanoTime() + waitNanos);
+        }
+        return done(toResponse(d));
+    }
+
+    /** Holds a poll until the task changes in a way that gives this peer work, or the deadline. */
+    private CompletableFuture<Response> await(String taskId, String cid, long deadline) {
+        CompletableFuture<Void> change = scheduler.nextChange(taskId);
+        Decision d = scheduler.decide(taskId, cid);
+        long remaining = deadline - System.nanoTime();
+        if (!(d instanceof Decision.Wait) || remaining <= 0) {
+            return CompletableFuture.completedFuture(toResponse(d));
+        }
+        return change.completeOnTimeout(null, remaining, TimeUnit.NANOSECONDS)
+                .thenCompose(v -> await(taskId, cid, deadline));
+    }
+
+    static Response toResponse(Decision d) {
+        if (d instanceof Decision.Pieces p) {
+            return Response.api(ApiResponse.of(ResultCode.PEER_CONTINUE, p.pieces()));
+        }
+        if (d instanceof Decision.Finished f) {
+            return Response.api(ApiResponse.of(ResultCode.PEER_FINISH, f.finish()));
+        }
+        if (d instanceof Decision.Wait w) {
+            return Response.api(ApiResponse.of(ResultCode.PEER_WAIT, w.reason()));
+        }
+        Decision.Failed f = (Decision.Failed) d;
+        return Response.api(ApiResponse.of(f.code(), f.reason()));
+    }
+
+    // ---- 1.x extras --------------------------------------------------------------------------
+
+    private Response heartbeat(Request r) {
+        HeartbeatRequest hb = Json.read(r.body(), HeartbeatRequest.class);
+        if (hb.cid() == null || hb.cid().isBlank()) {
+            throw new ProtocolException("cID: missing (expected the client id)");
+        }
+        scheduler.heartbeat(hb.cid());
+        boolean known = scheduler.knowsPeer(hb.cid());
+        return Response.api(ApiResponse.of(ResultCode.OK,
+                new HeartbeatResult(!known, scheduler.seedTasks(hb.cid()), Version.CURRENT)));
+    }
+
+    private Response network(Request r) {
+        NetworkRequest n = Json.read(r.body(), NetworkRequest.class);
+        List<String> urls = n.urls() == null ? List.of() : n.urls();
+        List<Map<String, Object>> nodes = new ArrayList<>();
+        for (String id : tasks.tasksFor(urls)) {
+            scheduler.view(id).ifPresent(v -> v.peers().forEach(p -> {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("cid", p.cid());
+                m.put("ip", p.ip());
+                m.put("port", p.port());
+                m.put("taskId", id);
+                m.put("pieces", p.pieces());
+                nodes.add(m);
+            }));
+        }
+        return Response.api(ApiResponse.of(ResultCode.OK, Map.of("nodes", nodes)));
+    }
+
+    private Response task(String id) {
+        if (!TaskId.isValid(id)) {
+            throw HttpStatusException.badRequest("taskId: '" + id + "' (expected 64 lowercase hex characters)");
+        }
+        TaskView v = scheduler.view(id).orElseThrow(() -> HttpStatusException.notFound("taskId: " + id
+                + " is unknown (expected a task id from /peer/registry)"));
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("taskId", id);
+        tasks.task(id).map(TaskInfo::taskUrl).ifPresent(u -> m.put("taskUrl", u));
+        m.put("cdnStatus", v.cdnState());
+        m.put("cdnPieces", v.cdnPieces());
+        m.put("pieceCount", v.pieceCount());
+        m.put("pieceSize", v.pieceSize());
+        m.put("fileLength", v.framedLength());
+        if (v.md5() != null) {
+            m.put("md5", v.md5());
+        }
+        m.put("cachedBytes", cdn.cachedBytes(id));
+        m.put("peers", v.peers());
+        return Response.json(200, m);
+    }
+
+    private Response preheats(Request r) {
+        if (r.method().equals("POST")) {
+            PreheatRequest p = Json.read(r.body(), PreheatRequest.class);
+            return Response.json(200, Map.of("ID", tasks.preheat(p).id()));
+        }
+        method(r, "GET");
+        return Response.json(200, tasks.preheats());
+    }
+
+    private Response preheat(Request r, String id) {
+        if (r.method().equals("DELETE")) {
+            if (!tasks.deletePreheat(id)) {
+                throw HttpStatusException.notFound("preheat: '" + id + "' is unknown (expected an ID from POST /preheats)");
+            }
+            return Response.api(ApiResponse.success());
+        }
+        method(r, "GET");
+        Preheat p = tasks.preheat(id).orElseThrow(() -> HttpStatusException.notFound("preheat: '" + id
+                + "' is unknown (expected an ID from POST /preheats)"));
+        return Response.json(200, p);
+    }
+}
