@@ -69,7 +69,7 @@ URL="http://127.0.0.1:$NGINX_PORT/file"
 run_dfget() { # $1 = run name
   rm -f "$WORK/out/dfget"
   /usr/bin/time -f "%e %M" -o "$WORK/time.$1" "$ROOT/bin/dfget" -u "$URL" -o "$WORK/out/dfget" \
-    -n "127.0.0.1:$SN_PORT" --home "$WORK/home-$1" --ip 127.0.0.1 -p cdn --json > "$WORK/json.$1" 2>/dev/null
+    -n "127.0.0.1:$SN_PORT" --home "$WORK/home-$1" --ip 127.0.0.1 -p cdn --cdnport $CDN_PORT --json > "$WORK/json.$1" 2>/dev/null
   "$ROOT/bin/dfget" server --stop --home "$WORK/home-$1" >/dev/null 2>&1 || true
 }
 
