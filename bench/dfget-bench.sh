@@ -68,8 +68,8 @@ until curl -sf "http://127.0.0.1:$SN_PORT/_ping" >/dev/null 2>&1 || [ $i -ge 100
 URL="http://127.0.0.1:$NGINX_PORT/file"
 run_dfget() { # $1 = run name
   rm -f "$WORK/out/dfget"
-  /usr/bin/time -f "%e %M" -o "$WORK/time.$1" "$ROOT/bin/dfget" -u "$URL" -o "$WORK/out/dfget" \
-    -n "127.0.0.1:$SN_PORT" --home "$WORK/home-$1" --ip 127.0.0.1 -p cdn --json > "$WORK/json.$1" 2>/dev/null
+  /usr/bin/time -f "%e %M %U %S" -o "$WORK/time.$1" "$ROOT/bin/dfget" -u "$URL" -o "$WORK/out/dfget" \
+    -n "127.0.0.1:$SN_PORT" --home "$WORK/home-$1" --ip 127.0.0.1 -p cdn --cdnport $CDN_PORT --json > "$WORK/json.$1" 2>/dev/null
   "$ROOT/bin/dfget" server --stop --home "$WORK/home-$1" >/dev/null 2>&1 || true
 }
 
@@ -77,16 +77,17 @@ echo "warming the CDN..." >&2
 run_dfget warm
 grep -q "\"md5\":\"$MD5\"" "$WORK/json.warm" || { echo "warm-up download failed: $(cat "$WORK/json.warm")" >&2; exit 1; }
 
-printf "%-6s %-4s %9s %11s %12s\n" client run seconds "MiB/s" "peakRSS(MB)"
+printf "%-6s %-4s %9s %11s %12s %9s\n" client run seconds "MiB/s" "peakRSS(MB)" "CPU(s)"
 bytes=$(stat -c %s "$WORK/www/file")
 report() { # client run
   set -- "$1" "$2" $(cat "$WORK/time.$1$2")
-  printf "%-6s %-4s %9s %11.0f %12.0f\n" "$1" "$2" "$3" "$(echo "$bytes / 1048576 / $3" | bc -l)" "$(echo "$4 / 1024" | bc -l)"
+  printf "%-6s %-4s %9s %11.0f %12.0f %9.2f\n" "$1" "$2" "$3" "$(echo "$bytes / 1048576 / $3" | bc -l)" \
+    "$(echo "$4 / 1024" | bc -l)" "$(echo "$5 + $6" | bc -l)"
 }
 n=1
 while [ $n -le "$RUNS" ]; do
   rm -f "$WORK/out/curl"
-  /usr/bin/time -f "%e %M" -o "$WORK/time.curl$n" curl -sf -o "$WORK/out/curl" "$URL"
+  /usr/bin/time -f "%e %M %U %S" -o "$WORK/time.curl$n" curl -sf -o "$WORK/out/curl" "$URL"
   report curl $n
   run_dfget dfget$n
   grep -q "\"md5\":\"$MD5\"" "$WORK/json.dfget$n" || { echo "dfget run $n failed: $(cat "$WORK/json.dfget$n")" >&2; exit 1; }

@@ -94,6 +94,10 @@ public final class DfgetCommand implements Callable<Integer> {
             description = "Where pieces come from: p2p (peers and CDN), cdn (supernode only), source. Default: p2p.")
     String pattern = "p2p";
 
+    @Option(names = "--cdnport", paramLabel = "PORT",
+            description = "The supernodes' CDN port, for -p cdn until a supernode names its CDN. Default: 8001.")
+    int cdnPort = 8001;
+
     @Option(names = "--callsystem", description = "Name of the calling system, passed to the supernode.")
     String callSystem;
 
@@ -260,7 +264,7 @@ public final class DfgetCommand implements Callable<Integer> {
                     .nodes(SupernodeAddress.parseList(nodes))
                     .md5(md5).identifier(identifier).headers(headers).filter(UrlFilter.parse(filter))
                     .pattern(Pattern.parse(pattern)).localLimit(localLimit).minRate(minRate).timeout(timeout)
-                    .notbs(notbs).callSystem(callSystem).insecure(insecure).cacerts(cacerts)
+                    .notbs(notbs).callSystem(callSystem).insecure(insecure).cacerts(cacerts).cdnPort(cdnPort)
                     .build();
         } catch (IllegalArgumentException e) {
             throw usage(e.getMessage());

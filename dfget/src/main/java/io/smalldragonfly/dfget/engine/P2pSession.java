@@ -59,12 +59,15 @@ final class P2pSession {
     private final Map<Integer, Integer> pieceFailures = new HashMap<>();
     private boolean[] candidates = new boolean[0]; // on disk from an earlier run, not yet verified
     private PieceTask cdnTemplate;
+    /** CDN mode before the CDN named itself: try {@code request.cdnPort} until that fails once. */
+    private boolean guessCdn;
     private int pieceSize;
     private SupernodeClient sn;
     private String snTaskId;
 
     P2pSession(Download d) {
         this.d = d;
+        this.guessCdn = d.request.pattern() == Pattern.CDN && d.request.cdnPort() > 0;
     }
 
     TaskFinish run() throws DownloadException {
@@ -341,7 +344,7 @@ final class P2pSession {
         } else if (d.engine.cdnLocation(sn.node()) != null) {
             ip = d.engine.cdnLocation(sn.node()).getHostString();
             port = d.engine.cdnLocation(sn.node()).getPort();
-        } else if (cdnOnly && d.request.cdnPort() > 0) {
+        } else if (cdnOnly && guessCdn) {
             ip = sn.node().host();
             port = d.request.cdnPort();
         } else {
@@ -389,6 +392,13 @@ final class P2pSession {
                     PieceResult.SEMI_SUCCESS);
         }
         log.warn("piece {} from {} ({}:{}) failed: {}", n, t.cid(), t.peerIp(), t.peerPort(), o.message());
+        if (t.fromSupernode() && cdnTemplate == null && d.engine.cdnLocation(sn.node()) == null) {
+            // Our guess of the CDN's port was wrong: fetch what the supernode assigns from now on.
+            guessCdn = false;
+            log.warn("the supernode's CDN is not at {}:{} (--cdnport); taking pieces where assigned", t.peerIp(),
+                    t.peerPort());
+            return new PeerTaskRequest(d.cid, t.cid(), snTaskId, t.range(), PeerTaskStatus.RUNNING, PieceResult.FAIL);
+        }
         if (!d.cancelled()) {
             peerFailures.merge(t.cid(), 1, Integer::sum);
             int failures = pieceFailures.merge(n, 1, Integer::sum);

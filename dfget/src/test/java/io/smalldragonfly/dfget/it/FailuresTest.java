@@ -131,6 +131,19 @@ class FailuresTest {
     }
 
     @Test
+    void theCdnPatternTakesNothingFromPeers() throws Exception {
+        peer("a").engine.download(request("a.bin").notbs(true).build());
+        DownloadResult b = peer("b").engine.download(request("b.bin").notbs(true).pattern(Pattern.CDN)
+                .cdnPort(supernode.downloadPort()).build());
+        assertThat(b.fromPeers()).isZero();
+        assertThat(b.fromSupernode()).isEqualTo(SIZE);
+        // A wrong guess of the CDN's port costs a retry, not the download.
+        DownloadResult c = peer("c").engine.download(request("c.bin").notbs(true).pattern(Pattern.CDN)
+                .cdnPort(closedPort()).build());
+        assertThat(c.md5()).isEqualTo(file.md5());
+    }
+
+    @Test
     void goesBackToSourceWhenNoSupernodeAnswers() throws Exception {
         DownloadResult r = peer("a").engine.download(DownloadRequest.builder(origin.url("/f"), tmp.resolve("a.bin"))
                 .node(SupernodeAddress.of("127.0.0.1", closedPort())).build());
