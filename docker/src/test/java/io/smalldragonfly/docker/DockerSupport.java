@@ -206,6 +206,18 @@ final class DockerSupport {
         return run(Duration.ofMinutes(3), null, cmd.toArray(String[]::new));
     }
 
+    /** Removes a scratch directory the tests made under docker/target (best effort). */
+    static void deleteTree(Path dir) {
+        if (dir == null || !dir.startsWith(TARGET)) {
+            return;
+        }
+        try (java.util.stream.Stream<Path> walk = Files.walk(dir)) {
+            walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException | UncheckedIOException e) {
+            System.err.println("docker-tests: could not remove " + dir + ": " + e);
+        }
+    }
+
     static String tail(String text, int lines) {
         String[] all = text.split("\n");
         return String.join("\n", List.of(all).subList(Math.max(0, all.length - lines), all.length));

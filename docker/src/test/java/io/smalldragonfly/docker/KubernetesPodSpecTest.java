@@ -36,6 +36,7 @@ class KubernetesPodSpecTest {
 
     private static List<Doc> docs;
     private final List<GenericContainer<?>> started = new ArrayList<>();
+    private final List<Path> scratch = new ArrayList<>();
 
     @BeforeAll
     static void images() {
@@ -48,6 +49,8 @@ class KubernetesPodSpecTest {
     void cleanUp() {
         DockerSupport.saveLogsAndStop(started);
         started.clear();
+        scratch.forEach(DockerSupport::deleteTree);
+        scratch.clear();
     }
 
     @ParameterizedTest
@@ -99,6 +102,7 @@ class KubernetesPodSpecTest {
                 continue;
             }
             Path host = Files.createTempDirectory(DockerSupport.TARGET, "k8s-" + m.path("name").asText() + "-");
+            scratch.add(host);
             Files.setPosixFilePermissions(host, PosixFilePermissions.fromString("rwxr-xr-x"));
             if (v.has("configMap")) {
                 JsonNode data = docs.stream().filter(d -> d.kind().equals("ConfigMap")

@@ -27,5 +27,6 @@ record Origin(Path dir, String url, String md5, int size) implements AutoCloseab
     public void close() {
         DockerSupport.run(Duration.ofSeconds(30), null, DockerSupport.ROOT.resolve("scripts/nginx.sh").toString(),
                 "stop", dir.toString());
+        DockerSupport.deleteTree(dir);
     }
 }

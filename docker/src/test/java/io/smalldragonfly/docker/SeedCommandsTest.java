@@ -166,6 +166,7 @@ class SeedCommandsTest {
         String tag = "127.0.0.1:" + registryPort + "/library/sd-tiny:1";
         docker("build", "-q", "-t", tag, ctx.toString()).ok();
         docker("push", tag).ok();
+        DockerSupport.deleteTree(ctx);
 
         HttpResponse<byte[]> manifest = get(65002, "/v2/library/sd-tiny/manifests/1",
                 "application/vnd.docker.distribution.manifest.v2+json");
