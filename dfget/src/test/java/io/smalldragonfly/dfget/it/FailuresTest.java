@@ -264,6 +264,7 @@ class FailuresTest {
     @Test
     void theStreamYieldsTheBytesInOrderWhileDownloading() throws Exception {
         Download d = peer("a").engine.start(request("a.bin").notbs(true).localLimit(12L << 20).build());
+        assertThat(d.length().get(20, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(SIZE);
         MessageDigest md5 = MessageDigest.getInstance("MD5");
         boolean sawBytesBeforeTheEnd;
         try (InputStream in = d.openStream()) {
@@ -278,7 +279,7 @@ class FailuresTest {
             }
             assertThat(total).isEqualTo(SIZE);
         }
-        assertThat(d.result()).isCompleted();
+        assertThat(d.await().md5()).as("the stream ended after verification").isEqualTo(file.md5());
         assertThat(sawBytesBeforeTheEnd).as("bytes streamed before the download finished").isTrue();
         assertThat(Digests.hex(md5.digest())).isEqualTo(file.md5());
     }
