@@ -34,11 +34,16 @@ log() { echo "[dockerd.sh] $*" >&2; }
 docker_bin() { if [[ -x /usr/bin/docker ]]; then echo /usr/bin/docker; else command -v docker; fi; }
 reachable() { timeout 10 "$(docker_bin)" -H "unix://$SOCK" info >/dev/null 2>&1; }
 
+alive() { # pid exists and is not a zombie
+  local st; st=$(awk '{print $3}' /proc/"$1"/stat 2>/dev/null) || return 1
+  [[ -n $st && $st != Z ]]
+}
+
 our_pid() {
   # Prints the pid of the dockerd this script started, if it is still alive.
   [[ -f $PIDFILE ]] || return 1
   local pid; pid=$(cat "$PIDFILE" 2>/dev/null || true)
-  [[ -n $pid && -d /proc/$pid ]] || return 1
+  [[ -n $pid ]] && alive "$pid" || return 1
   [[ $(cat /proc/"$pid"/comm 2>/dev/null) == dockerd ]] || return 1
   echo "$pid"
 }
@@ -130,10 +135,10 @@ do_stop() {
   log "stopping dockerd pid $pid"
   kill -TERM "$pid" 2>/dev/null || true
   for _ in $(seq 1 60); do
-    [[ -d /proc/$pid ]] || break
+    alive "$pid" || break
     sleep 0.5
   done
-  if [[ -d /proc/$pid ]]; then
+  if alive "$pid"; then
     log "dockerd did not exit in 30s; killing it and its children"
     local kids; kids=$(pgrep -P "$pid" || true)
     kill -KILL "$pid" $kids 2>/dev/null || true

@@ -89,6 +89,11 @@ public final class SupernodeCommand implements Callable<Integer> {
             description = "How long /peer/task holds a poll when no piece is ready (default: ${DEFAULT-VALUE}).")
     String waitTimeout;
 
+    @Option(names = "--cdn-duplicate-after", defaultValue = "3s",
+            description = "A piece on its way from the CDN to one peer is not sent from the CDN to another "
+                    + "before this (default: ${DEFAULT-VALUE}).")
+    String cdnDuplicateAfter;
+
     @Option(names = "--source-allow", split = ",", description = "Only these hosts/.domains/IPs/CIDRs may be fetched.")
     List<String> sourceAllow = new ArrayList<>();
 
@@ -123,6 +128,7 @@ public final class SupernodeCommand implements Callable<Integer> {
                     .taskExpiry(duration("--task-expiry", taskExpiry)).piecesPerAnswer(piecesPerAnswer)
                     .maxInFlight(maxInFlight).uploadsPerPeer(uploadsPerPeer).downLinkKbps(downLink)
                     .waitTimeout(duration("--wait-timeout", waitTimeout))
+                    .cdnDuplicateAfter(duration("--cdn-duplicate-after", cdnDuplicateAfter))
                     .sourceAllow(sourceAllow).sourceDeny(sourceDeny).build();
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), "supernode: " + e.getMessage());

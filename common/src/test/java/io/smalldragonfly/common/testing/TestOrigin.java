@@ -43,6 +43,7 @@ import java.util.concurrent.atomic.AtomicLong;
  *     origin.serve("/stream", data).chunked();          // no Content-Length
  *     origin.serve("/whole", data).noRanges();          // ignores Range, always 200
  *     origin.serve("/flaky", data).failAfter(5_000_000); // next GET dies after 5 MB, later ones succeed
+ *     origin.serve("/stuck", data).stallAfter(1_000);    // next GET sends 1,000 bytes, then hangs
  *     origin.serve("/private", data).requireHeader("Authorization", "Bearer t"); // else 401
  *     origin.redirect("/old", "/file");                 // 302 to /file
  *     origin.status("/missing", 404);                   // any status, empty body
@@ -75,6 +76,7 @@ public final class TestOrigin implements AutoCloseable {
         private volatile String authName;
         private volatile String authValue;
         private final AtomicLong failAfter = new AtomicLong(-1);
+        private final AtomicLong stallAfter = new AtomicLong(-1);
 
         Resource(byte[] content) {
             this.content = content;
@@ -121,6 +123,12 @@ public final class TestOrigin implements AutoCloseable {
         public Resource requireHeader(String name, String value) {
             authName = name.toLowerCase(Locale.ROOT);
             authValue = value;
+            return this;
+        }
+
+        /** The next GET with a body sends {@code bytes} body bytes, then nothing, keeping the connection open (once). */
+        public Resource stallAfter(long bytes) {
+            stallAfter.set(bytes);
             return this;
         }
 
@@ -308,6 +316,13 @@ public final class TestOrigin implements AutoCloseable {
                 return;
             }
             long limit = r.failAfter.getAndSet(-1);
+            long stall = r.stallAfter.getAndSet(-1);
+            if (stall >= 0) {
+                int n = (int) Math.min(stall, end - start + 1);
+                ctx.writeAndFlush(new DefaultHttpContent(Unpooled.wrappedBuffer(r.content, (int) start, n)));
+                bytesSent.addAndGet(n);
+                return; // and never another byte on this connection
+            }
             long pos = start;
             while (pos <= end) {
                 int n = (int) Math.min(64 * 1024, end - pos + 1);

@@ -90,6 +90,9 @@ public final class CdnManager implements AutoCloseable {
     private final Duration taskExpiry;
     private final long cacheQuota;
     private final long minFreeDisk;
+    private final long stallNanos;
+    private final java.util.concurrent.ScheduledExecutorService watchdog;
+    private final Map<ProgressStream, Boolean> active = new ConcurrentHashMap<>();
 
     public CdnManager(SupernodeConfig config, Scheduler scheduler, CdnListener listener) {
         this.store = new CacheStore(config.cacheDir());
@@ -101,6 +104,13 @@ public final class CdnManager implements AutoCloseable {
         this.taskExpiry = config.taskExpiry();
         this.cacheQuota = config.cacheQuota();
         this.minFreeDisk = config.minFreeDisk();
+        this.stallNanos = Math.max(config.sourceTimeout().toNanos() * 4, TimeUnit.SECONDS.toNanos(1));
+        this.watchdog = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "cdn-watchdog");
+            t.setDaemon(true);
+            return t;
+        });
+        watchdog.scheduleWithFixedDelay(this::abortStalled, 500, 500, TimeUnit.MILLISECONDS);
         AtomicInteger n = new AtomicInteger();
         this.pool = Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "cdn-fetch-" + n.incrementAndGet());
@@ -143,7 +153,16 @@ public final class CdnManager implements AutoCloseable {
             }
             e.state = State.PROBING;
             e.failure = null;
-            CompletableFuture<Prepared> ready = CompletableFuture.supplyAsync(() -> probeAndStart(e, spec), pool);
+            CompletableFuture<Prepared> ready = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return probeAndStart(e, spec);
+                } catch (SourceException se) {
+                    throw se;
+                } catch (RuntimeException ex) {
+                    // Whatever else goes wrong with a client-named source is that source's problem: 607.
+                    throw new SourceException(ResultCode.URL_NOT_REACHABLE, "source " + spec.url() + ": " + ex.getMessage());
+                }
+            }, pool);
             e.ready = ready;
             ready.whenComplete((r, t) -> {
                 if (t != null) {
@@ -271,90 +290,175 @@ public final class CdnManager implements AutoCloseable {
 
     /** Streams the source into the cache, piece by piece; runs on a fetch thread. */
     private void fetch(Entry e, TaskSpec spec, CacheMeta initial, int startPiece) {
-        CacheMeta meta = initial;
-        int pieceSize = meta.pieceSize();
-        int perPiece = pieceSize - PieceFraming.OVERHEAD;
-        long from = (long) startPiece * perPiece;
+        int pieceSize = initial.pieceSize();
+        long from = (long) startPiece * (pieceSize - PieceFraming.OVERHEAD);
         Path data = store.dataFile(e.id);
+        List<PieceInfo> done = new ArrayList<>(initial.pieces());
         try {
             Files.createDirectories(data.getParent());
             MessageDigest contentMd5 = Digests.md5();
-            List<PieceInfo> done = new ArrayList<>(meta.pieces());
             try (FileChannel ch = FileChannel.open(data, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                    StandardOpenOption.READ)) {
+                    StandardOpenOption.READ);
+                 SourceClient.Fetch f = source.open(spec.url(), spec.headers(), from);
+                 ProgressStream in = new ProgressStream(f.body())) {
                 if (startPiece == 0) {
                     ch.truncate(0);
                 } else {
                     digestContent(ch, done, pieceSize, contentMd5);
                 }
-                try (SourceClient.Fetch f = source.open(spec.url(), spec.headers(), from)) {
-                    InputStream in = f.body();
-                    if (from > 0 && f.status() == 200) {
-                        // Asked for a range, got the whole file: skip what is cached already.
-                        in.skipNBytes(from);
-                    }
-                    byte[] buf = new byte[pieceSize];
-                    long total = from;
-                    int n = startPiece;
-                    while (true) {
-                        int len = in.readNBytes(buf, PieceFraming.HEADER_LENGTH, perPiece);
-                        if (len == 0) {
-                            break;
-                        }
-                        ByteBuffer.wrap(buf, 0, PieceFraming.HEADER_LENGTH).putInt(PieceFraming.header(len, pieceSize));
-                        buf[PieceFraming.HEADER_LENGTH + len] = PieceFraming.TRAILER;
-                        int framed = len + PieceFraming.OVERHEAD;
-                        ByteBuffer out = ByteBuffer.wrap(buf, 0, framed);
-                        long pos = (long) n * pieceSize;
-                        while (out.hasRemaining()) {
-                            pos += ch.write(out, pos);
-                        }
-                        MessageDigest md5 = Digests.md5();
-                        md5.update(buf, 0, framed);
-                        MessageDigest sha = Digests.sha256();
-                        sha.update(buf, 0, framed);
-                        contentMd5.update(buf, PieceFraming.HEADER_LENGTH, len);
-                        listener.sourceBytes(len);
-                        total += len;
-                        PieceInfo info = new PieceInfo(Digests.hex(md5.digest()), Digests.hex(sha.digest()), framed);
-                        done.add(info);
-                        meta = meta.withPieces(done, false, null, meta.contentLength());
-                        store.save(meta);
-                        markWritten(e, n, (long) n * pieceSize + framed);
-                        scheduler.piecePublished(e.id.value(), n, info);
-                        n++;
-                        if (len < perPiece) {
-                            break;
-                        }
-                    }
-                    if (meta.contentLength() >= 0 && total != meta.contentLength()) {
-                        throw new SourceException(ResultCode.CDN_FAIL, "source sent " + total
-                                + " bytes (expected " + meta.contentLength() + ")");
-                    }
-                    String md5 = Digests.hex(contentMd5.digest());
-                    if (spec.md5() != null && !spec.md5().isEmpty() && !spec.md5().equalsIgnoreCase(md5)) {
-                        store.delete(e.id);
-                        throw new SourceException(ResultCode.CDN_FAIL, "source md5 " + md5
-                                + " differs from the md5 the client gave (" + spec.md5() + ")");
-                    }
-                    meta = meta.withPieces(done, true, md5, total);
-                    store.save(meta);
-                    synchronized (e) {
-                        e.meta = meta;
-                        e.state = State.SUCCESS;
-                    }
-                    scheduler.cdnCompleted(e.id.value(), n, total + (long) n * PieceFraming.OVERHEAD, md5);
-                    log.info("cdn: task {} cached: {} bytes, {} pieces, md5 {}", e.id, total, n, md5);
+                if (from > 0 && f.status() == 200) {
+                    // Asked for a range, got the whole file: skip what is cached already.
+                    in.skipNBytes(from);
                 }
+                active.put(in, Boolean.TRUE);
+                long total;
+                try {
+                    total = cutPieces(e, initial, in, ch, from, done, contentMd5);
+                } finally {
+                    active.remove(in);
+                }
+                complete(e, spec, initial, done, total, Digests.hex(contentMd5.digest()));
             }
         } catch (SourceException se) {
             log.warn("cdn: task {} failed: {}", e.id, se.getMessage());
-            keepPartial(e, meta);
+            keepPartial(e, initial.withPieces(done, false, null, initial.contentLength()));
             fail(e, se.code() == ResultCode.CDN_FAIL ? se : new SourceException(ResultCode.CDN_FAIL, se.getMessage()));
         } catch (IOException | RuntimeException ex) {
             log.warn("cdn: task {} failed: {}", e.id, ex.toString());
-            keepPartial(e, meta);
+            keepPartial(e, initial.withPieces(done, false, null, initial.contentLength()));
             fail(e, new SourceException(ResultCode.CDN_FAIL, "fetching the source broke: " + ex.getMessage()));
+        }
+    }
+
+    /**
+     * Reads the body piece by piece, writing, recording and publishing each one as it completes.
+     *
+     * @param done the pieces cached so far; each new one is appended
+     * @return the content bytes cached in all
+     */
+    private long cutPieces(Entry e, CacheMeta meta, ProgressStream in, FileChannel ch, long from,
+                           List<PieceInfo> done, MessageDigest contentMd5) throws IOException {
+        int pieceSize = meta.pieceSize();
+        int perPiece = pieceSize - PieceFraming.OVERHEAD;
+        byte[] buf = new byte[pieceSize];
+        long total = from;
+        for (int n = done.size(); ; n++) {
+            int len = in.readNBytes(buf, PieceFraming.HEADER_LENGTH, perPiece);
+            checkNotShort(in, meta.contentLength(), total, len, perPiece);
+            if (len == 0) {
+                return total;
+            }
+            PieceInfo info = writePiece(ch, n, buf, len, pieceSize);
+            contentMd5.update(buf, PieceFraming.HEADER_LENGTH, len);
+            listener.sourceBytes(len);
+            total += len;
+            done.add(info);
+            store.save(meta.withPieces(done, false, null, meta.contentLength()));
+            markWritten(e, n, (long) n * pieceSize + info.framedLength());
+            scheduler.piecePublished(e.id.value(), n, info);
+            if (len < perPiece) {
+                return total;
+            }
+        }
+    }
+
+    /** Frames piece {@code n} (content at {@code buf[4..4+len)}) in place and writes it at {@code n * pieceSize}. */
+    private static PieceInfo writePiece(FileChannel ch, int n, byte[] buf, int len, int pieceSize) throws IOException {
+        ByteBuffer.wrap(buf, 0, PieceFraming.HEADER_LENGTH).putInt(PieceFraming.header(len, pieceSize));
+        buf[PieceFraming.HEADER_LENGTH + len] = PieceFraming.TRAILER;
+        int framed = len + PieceFraming.OVERHEAD;
+        ByteBuffer out = ByteBuffer.wrap(buf, 0, framed);
+        long pos = (long) n * pieceSize;
+        while (out.hasRemaining()) {
+            pos += ch.write(out, pos);
+        }
+        MessageDigest md5 = Digests.md5();
+        md5.update(buf, 0, framed);
+        MessageDigest sha = Digests.sha256();
+        sha.update(buf, 0, framed);
+        return new PieceInfo(Digests.hex(md5.digest()), Digests.hex(sha.digest()), framed);
+    }
+
+    /** The whole source is cached: check its md5, record it, and tell the scheduler the task is complete. */
+    private void complete(Entry e, TaskSpec spec, CacheMeta meta, List<PieceInfo> pieces, long total, String md5) {
+        if (meta.contentLength() >= 0 && total != meta.contentLength()) {
+            throw new SourceException(ResultCode.CDN_FAIL, "source sent " + total
+                    + " bytes (expected " + meta.contentLength() + ")");
+        }
+        if (spec.md5() != null && !spec.md5().isEmpty() && !spec.md5().equalsIgnoreCase(md5)) {
+            store.delete(e.id);
+            throw new SourceException(ResultCode.CDN_FAIL, "source md5 " + md5
+                    + " differs from the md5 the client gave (" + spec.md5() + ")");
+        }
+        CacheMeta done = meta.withPieces(pieces, true, md5, total);
+        store.save(done);
+        synchronized (e) {
+            e.meta = done;
+            e.state = State.SUCCESS;
+        }
+        int n = pieces.size();
+        scheduler.cdnCompleted(e.id.value(), n, total + (long) n * PieceFraming.OVERHEAD, md5);
+        log.info("cdn: task {} cached: {} bytes, {} pieces, md5 {}", e.id, total, n, md5);
+    }
+
+    /**
+     * A short read ends the file; it must not be a broken connection or an aborted stall, or a
+     * truncated piece would be published and cached as if it were the last one.
+     */
+    private void checkNotShort(ProgressStream in, long expected, long total, int len, int perPiece) {
+        if (in.aborted != null) {
+            throw new SourceException(ResultCode.CDN_FAIL, in.aborted + "; fetch aborted");
+        }
+        if (expected >= 0 && (total + len > expected || len < perPiece && total + len != expected)) {
+            throw new SourceException(ResultCode.CDN_FAIL, "source sent " + (total + len)
+                    + " bytes (expected " + expected + ")");
+        }
+    }
+
+    /**
+     * The JDK client has no read timeout: a source that stops sending mid-body would hold a fetch
+     * thread (and its task, as in use) forever. The watchdog closes streams without progress.
+     */
+    private void abortStalled() {
+        long now = System.nanoTime();
+        for (ProgressStream s : active.keySet()) {
+            if (now - s.lastProgress > stallNanos) {
+                s.aborted = "source sent nothing for " + TimeUnit.NANOSECONDS.toSeconds(stallNanos) + " s";
+                active.remove(s);
+                try {
+                    s.close();
+                } catch (IOException ignored) {
+                    // closing wakes the blocked reader; nothing else to do
+                }
+            }
+        }
+    }
+
+    /** Counts progress of a source body so that the watchdog can tell a slow source from a dead one. */
+    private static final class ProgressStream extends java.io.FilterInputStream {
+        volatile long lastProgress = System.nanoTime();
+        /** Why the watchdog or a shutdown closed the stream; null while it runs. */
+        volatile String aborted;
+
+        ProgressStream(InputStream in) {
+            super(in);
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = super.read(b, off, len);
+            lastProgress = System.nanoTime();
+            if (aborted != null) {
+                throw new IOException(aborted);
+            }
+            return n;
+        }
+
+        @Override
+        public int read() throws IOException {
+            int n = super.read();
+            lastProgress = System.nanoTime();
+            return n;
         }
     }
 
@@ -497,6 +601,17 @@ public final class CdnManager implements AutoCloseable {
 
     @Override
     public void close() {
+        watchdog.shutdownNow();
+        // Blocked source reads ignore interrupts: close their streams so fetch threads end now,
+        // leaving a partial cache that the next start resumes.
+        for (ProgressStream s : active.keySet()) {
+            s.aborted = "the supernode is stopping";
+            try {
+                s.close();
+            } catch (IOException ignored) {
+                // the fetch thread sees the closed stream and fails the task
+            }
+        }
         pool.shutdownNow();
     }
 }

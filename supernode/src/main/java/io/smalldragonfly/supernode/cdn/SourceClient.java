@@ -24,7 +24,7 @@ public final class SourceClient {
     /** Headers the JDK client refuses or that the CDN sets itself. */
     private static final Set<String> DROPPED = Set.of("host", "connection", "content-length", "expect", "upgrade",
             "range", "if-none-match", "if-modified-since", "te", "trailer", "transfer-encoding", "keep-alive",
-            "proxy-connection", "http2-settings");
+            "proxy-connection", "http2-settings", "date", "from", "via", "warning");
 
     /** The answer to a probe: what the source says about the file. */
     public record Probe(boolean notModified, long contentLength, String etag, String lastModified,
@@ -139,24 +139,24 @@ public final class SourceClient {
         URI current = uri;
         for (int hop = 0; ; hop++) {
             policy.check(current);
-            HttpRequest.Builder b = HttpRequest.newBuilder(current).timeout(timeout)
-                    .method(method, HttpRequest.BodyPublishers.noBody());
-            for (String[] h : headers) {
-                if (!DROPPED.contains(h[0].toLowerCase(Locale.ROOT))) {
-                    b.header(h[0], h[1]);
-                }
-            }
-            if (range != null) {
-                b.header("Range", range);
-            }
-            if (ifNoneMatch != null) {
-                b.header("If-None-Match", ifNoneMatch);
-            }
-            if (ifModifiedSince != null) {
-                b.header("If-Modified-Since", ifModifiedSince);
-            }
             HttpResponse<T> r;
             try {
+                HttpRequest.Builder b = HttpRequest.newBuilder(current).timeout(timeout)
+                        .method(method, HttpRequest.BodyPublishers.noBody());
+                for (String[] h : headers) {
+                    if (!DROPPED.contains(h[0].toLowerCase(Locale.ROOT))) {
+                        b.header(h[0], h[1]);
+                    }
+                }
+                if (range != null) {
+                    b.header("Range", range);
+                }
+                if (ifNoneMatch != null) {
+                    b.header("If-None-Match", ifNoneMatch);
+                }
+                if (ifModifiedSince != null) {
+                    b.header("If-Modified-Since", ifModifiedSince);
+                }
                 r = client.send(b.build(), handler);
             } catch (IOException e) {
                 throw new SourceException(ResultCode.URL_NOT_REACHABLE,

@@ -333,8 +333,8 @@ final class TaskSchedule {
             if (pieces.get(n) == null || r.have.get(n) || r.inFlight.containsKey(n)) {
                 continue;
             }
-            long rarity = holders.get(n).size() + (long) pending[n];
-            long order = (n - rot + size) % size;
+            long rarity = Math.min(0x7fff, holders.get(n).size() + (long) pending[n]);
+            long order = ((n - rot + size) % size) & 0xffff; // a tie-break only: 16 bits are plenty
             keys[k++] = (rarity << 48) | (order << 32) | n;
         }
         keys = k == keys.length ? keys : Arrays.copyOf(keys, k);

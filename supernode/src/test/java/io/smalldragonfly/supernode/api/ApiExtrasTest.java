@@ -108,6 +108,14 @@ class ApiExtrasTest {
                 + "\"path\":\"/p\",\"rawUrl\":\"" + origin.url("/nothing") + "\"}");
         assertThat(missing.get("code").asInt()).isEqualTo(607);
         assertThat(missing.get("msg").asText()).contains("404");
+        JsonNode badPort = Http.postJson(api("/peer/registry"), "{\"cid\":\"c\",\"ip\":\"127.0.0.1\",\"port\":4000,"
+                + "\"path\":\"/p\",\"rawUrl\":\"http://127.0.0.1:99999/x\"}");
+        assertThat(badPort.get("code").asInt()).isEqualTo(607);
+        // Headers the JDK client refuses (Date, Host, ...) are dropped, not fatal: here the source is just missing.
+        JsonNode forbiddenHeader = Http.postJson(api("/peer/registry"), "{\"cid\":\"c\",\"ip\":\"127.0.0.1\","
+                + "\"port\":4000,\"path\":\"/p\",\"rawUrl\":\"" + origin.url("/x") + "\",\"headers\":[\"Date: now\"]}");
+        assertThat(forbiddenHeader.get("code").asInt()).isEqualTo(607);
+        assertThat(forbiddenHeader.get("msg").asText()).contains("404");
         var notHttp = Http.send("POST", api("/peer/registry"), Map.of("Content-Type", "application/json"),
                 "{\"cid\":\"c\",\"ip\":\"127.0.0.1\",\"port\":4000,\"path\":\"/p\",\"rawUrl\":\"file:///etc/passwd\"}"
                         .getBytes(StandardCharsets.UTF_8));

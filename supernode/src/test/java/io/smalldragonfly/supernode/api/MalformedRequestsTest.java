@@ -53,17 +53,17 @@ class MalformedRequestsTest {
                 Generator gen = new Generator(new Random(42), taskId, url);
                 Map<Integer, AtomicInteger> statuses = new ConcurrentHashMap<>();
                 List<String> serverErrors = java.util.Collections.synchronizedList(new ArrayList<>());
-                ExecutorService pool = Executors.newFixedThreadPool(8);
+                ExecutorService pool = Executors.newFixedThreadPool(4);
                 try {
                     List<Future<?>> futures = new ArrayList<>();
                     List<Raw> all = new ArrayList<>();
                     for (int i = 0; i < REQUESTS; i++) {
                         all.add(gen.next());
                     }
-                    for (int t = 0; t < 8; t++) {
+                    for (int t = 0; t < 4; t++) {
                         int slice = t;
                         futures.add(pool.submit(() -> {
-                            for (int i = slice; i < all.size(); i += 8) {
+                            for (int i = slice; i < all.size(); i += 4) {
                                 Raw r = all.get(i);
                                 int port = r.download ? sn.downloadPort() : sn.apiPort();
                                 int status = send(port, r);
@@ -198,7 +198,11 @@ class MalformedRequestsTest {
                             + "\",\"headers\":\"notalist\"}",
                     "{\"cid\":\"c\",\"ip\":\"::1\",\"port\":99999,\"path\":\"p\",\"rawUrl\":\"" + url + "\"}",
                     "{\"cid\":" + "[".repeat(2000) + "}",
-                    "{\"cid\":\"" + "x".repeat(5000) + "\"}");
+                    "{\"cid\":\"" + "x".repeat(5000) + "\"}",
+                    "{\"cid\":\"c\",\"ip\":\"127.0.0.1\",\"port\":5000,\"path\":\"/p\",\"rawUrl\":\"http://127.0.0.1:99999/x\"}",
+                    "{\"cid\":\"c\",\"ip\":\"127.0.0.1\",\"port\":5000,\"path\":\"/p\",\"rawUrl\":\"http://u:p@[::1]:0/x\"}",
+                    "{\"cid\":\"c\",\"ip\":\"127.0.0.1\",\"port\":5000,\"path\":\"/p\",\"rawUrl\":\"" + url
+                            + "\",\"headers\":[\"Date: x\",\"Host: evil\",\"Content-Length: 5\"]}");
         }
 
         private String badRange() {

@@ -351,4 +351,47 @@ class CdnManagerTest {
             assertThat(c.cdn().collectGarbage()).containsExactly(a.taskId().value());
         }
     }
+
+    @Test
+    void aSourceThatStopsSendingIsAbortedAndFails() {
+        origin.generated("/stuck", 100_000).chunked().stallAfter(1000);
+        Cdn c = cdn(b -> b.sourceTimeout(Duration.ofMillis(300)));
+        CdnManager.TaskSpec spec = spec(origin.url("/stuck"));
+        c.cdn().prepare(spec).join();
+        awaitState(c, spec, CdnState.FAILED);
+        CacheMeta meta = c.cdn().store().load(spec.taskId()).orElseThrow();
+        assertThat(meta.complete()).isFalse();
+        assertThat(meta.pieces()).as("no truncated piece is cached").isEmpty();
+        assertThat(c.scheduler().view(spec.taskId().value()).orElseThrow().cdnPieces()).isZero();
+    }
+
+    @Test
+    void aKnownLengthSourceThatStallsMidPieceNeverPublishesATruncatedPiece() {
+        origin.generated("/stuck", SIZE).stallAfter(5_000_000);
+        Cdn c = cdn(b -> b.sourceTimeout(Duration.ofMillis(300)));
+        CdnManager.TaskSpec spec = spec(origin.url("/stuck"));
+        c.cdn().prepare(spec).join();
+        awaitState(c, spec, CdnState.FAILED);
+        assertThat(c.cdn().store().load(spec.taskId()).orElseThrow().pieces()).hasSize(1);
+        assertThat(c.scheduler().view(spec.taskId().value()).orElseThrow().cdnPieces()).isEqualTo(1);
+    }
+
+    @Test
+    void aFetchCutShortByAShutdownResumesAfterTheRestart() {
+        TestOrigin.Resource r = origin.generated("/f", SIZE).etag("\"v1\"").stallAfter(6_000_000);
+        CdnManager.TaskSpec spec = spec(origin.url("/f"));
+        Cdn first = cdn(b -> b);
+        first.cdn().prepare(spec).join();
+        await().atMost(Duration.ofSeconds(10)).until(() ->
+                first.scheduler().view(spec.taskId().value()).orElseThrow().cdnPieces() == 1);
+        first.cdn().close(); // the supernode stops mid-fetch
+        await().atMost(Duration.ofSeconds(10)).until(() ->
+                first.scheduler().cdnState(spec.taskId().value()).orElseThrow() == CdnState.FAILED);
+
+        Cdn second = cdn(b -> b);
+        second.cdn().prepare(spec).join();
+        assertThat(awaitState(second, spec, CdnState.SUCCESS).md5()).isEqualTo(r.md5());
+        assertThat(origin.requests()).filteredOn(q -> q.method().equals("GET")).last()
+                .satisfies(q -> assertThat(q.header("range")).isEqualTo("bytes=" + (4 * 1024 * 1024 - 5) + "-"));
+    }
 }
