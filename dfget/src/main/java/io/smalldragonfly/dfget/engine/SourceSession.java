@@ -244,6 +244,9 @@ final class SourceSession {
         try {
             d.work.open(PieceSizePolicy.DEFAULT_PIECE_SIZE, -2); // a layout no resume matches
             d.tracker.sequential(0);
+            if (declared >= 0) {
+                d.tracker.total(declared); // progress shows a total; a short body still fails below
+            }
             d.startDigest();
             d.started(declared);
             long got;
