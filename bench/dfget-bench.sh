@@ -66,11 +66,15 @@ i=0
 until curl -sf "http://127.0.0.1:$SN_PORT/_ping" >/dev/null 2>&1 || [ $i -ge 100 ]; do sleep 0.2; i=$((i+1)); done
 
 URL="http://127.0.0.1:$NGINX_PORT/file"
+# One home for every run: the warm-up starts its upload server and the timed runs reuse it, as
+# later runs on a host do (set FRESH_HOME=1 to give each run a new home and upload server instead).
 run_dfget() { # $1 = run name
   rm -f "$WORK/out/dfget"
+  home="$WORK/home-client"
+  [ "${FRESH_HOME:-0}" = 1 ] && home="$WORK/home-$1"
   /usr/bin/time -f "%e %M %U %S" -o "$WORK/time.$1" "$ROOT/bin/dfget" -u "$URL" -o "$WORK/out/dfget" \
-    -n "127.0.0.1:$SN_PORT" --home "$WORK/home-$1" --ip 127.0.0.1 -p cdn --cdnport $CDN_PORT --json > "$WORK/json.$1" 2>/dev/null
-  "$ROOT/bin/dfget" server --stop --home "$WORK/home-$1" >/dev/null 2>&1 || true
+    -n "127.0.0.1:$SN_PORT" --home "$home" --ip 127.0.0.1 -p cdn --cdnport $CDN_PORT --json > "$WORK/json.$1" 2>/dev/null
+  [ "${FRESH_HOME:-0}" = 1 ] && "$ROOT/bin/dfget" server --stop --home "$home" >/dev/null 2>&1 || true
 }
 
 echo "warming the CDN..." >&2
@@ -94,4 +98,5 @@ while [ $n -le "$RUNS" ]; do
   report dfget $n
   n=$((n+1))
 done
-echo "(dfget: -p cdn, warm CDN, one client; RSS is the dfget process, not its background upload server)"
+echo "(dfget: -p cdn, warm CDN, one client, upload server already running unless FRESH_HOME=1;"
+echo " RSS and CPU are the dfget process's, not its background upload server's)"

@@ -8,17 +8,18 @@ import java.nio.channels.FileChannel;
 /**
  * The file's bytes in order, blocking until the next piece is on disk, ending only when the
  * download finished and was verified; a failed download ends the stream with an IOException.
- * Not thread-safe (one reader), but many streams may read one download.
+ * One reader thread per stream ({@link #close()} may come from any thread); many streams may read
+ * one download. Closing a stream never cancels the download.
  */
 final class ContentStream extends InputStream {
 
     private final ContentTracker tracker;
     private final boolean untilVerified;
     private final int generation;
-    private FileChannel channel;
+    private volatile FileChannel channel;
     private long pos;
     private long available;
-    private boolean closed;
+    private volatile boolean closed;
 
     ContentStream(ContentTracker tracker, boolean untilVerified) {
         this.tracker = tracker;
@@ -47,7 +48,7 @@ final class ContentStream extends InputStream {
             return 0;
         }
         if (pos >= available) {
-            long end = tracker.await(pos, untilVerified, generation);
+            long end = tracker.await(pos, untilVerified, generation, () -> closed);
             if (end < 0) {
                 return -1;
             }
@@ -76,11 +77,14 @@ final class ContentStream extends InputStream {
         return (int) Math.min(Integer.MAX_VALUE, Math.max(0, tracker.contiguous() - pos));
     }
 
+    /** Ends the stream; a {@code read} blocked in another thread returns with an IOException. */
     @Override
     public void close() throws IOException {
         closed = true;
-        if (channel != null) {
-            channel.close();
+        tracker.wakeUp();
+        FileChannel ch = channel;
+        if (ch != null) {
+            ch.close();
         }
     }
 }

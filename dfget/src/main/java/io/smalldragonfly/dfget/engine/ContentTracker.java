@@ -137,7 +137,16 @@ final class ContentTracker {
      * @param untilVerified only report the end once the download finished (its digest checked)
      */
     synchronized long await(long pos, boolean untilVerified, int gen) throws IOException {
+        return await(pos, untilVerified, gen, () -> false);
+    }
+
+    /** As {@link #await(long, boolean, int)}, giving up with an IOException once {@code closed} says so. */
+    synchronized long await(long pos, boolean untilVerified, int gen, java.util.function.BooleanSupplier closed)
+            throws IOException {
         while (true) {
+            if (closed.getAsBoolean()) {
+                throw new IOException("stream closed");
+            }
             if (failure != null) {
                 throw failure instanceof IOException io ? io : new IOException(failure.getMessage(), failure);
             }
@@ -157,6 +166,11 @@ final class ContentTracker {
                 throw new InterruptedIOException("interrupted while waiting for content");
             }
         }
+    }
+
+    /** Wakes every waiter (a reader was closed from another thread). */
+    synchronized void wakeUp() {
+        notifyAll();
     }
 
     synchronized FileChannel openReader() throws IOException {

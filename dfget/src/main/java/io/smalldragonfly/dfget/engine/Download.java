@@ -26,7 +26,9 @@ import org.slf4j.LoggerFactory;
  *       whole file was verified, so a reader that saw end-of-stream saw good bytes; if the download
  *       fails the stream throws an {@link IOException}. dfdaemon serves a layer from it while it is
  *       still downloading. Any number of streams may be opened, at any time.</li>
- *   <li>{@link #cancel()} stops it; the temp file stays for a later resume.</li>
+ *   <li>{@link #length()} completes once bytes can flow, with the content length when known.</li>
+ *   <li>{@link #cancel()} stops it; the temp file stays for a later resume. Closing a stream does
+ *       not cancel the download.</li>
  * </ul>
  */
 public final class Download {
@@ -47,6 +49,7 @@ public final class Download {
     final long deadlineNanos;
     final WorkFiles work;
     private final CompletableFuture<DownloadResult> result = new CompletableFuture<>();
+    private final CompletableFuture<Long> length = new CompletableFuture<>();
     private volatile CompletableFuture<String> digest;
     private volatile boolean cancelled;
     volatile String supernode;
@@ -84,6 +87,15 @@ public final class Download {
 
     public CompletableFuture<DownloadResult> result() {
         return result;
+    }
+
+    /**
+     * Completes as soon as bytes can start to flow: with the file's content length once the
+     * supernode (or the source) has told it, or -1 when the source does not say (the stream then
+     * ends when the bytes do). Completes exceptionally when the download fails before that.
+     */
+    public CompletableFuture<Long> length() {
+        return length;
     }
 
     /** The file's bytes in order as they arrive; see the class comment. */
@@ -179,17 +191,25 @@ public final class Download {
         });
     }
 
+    /** The content length is known (or known to be unknown): bytes can flow. */
+    void started(long contentLength) {
+        length.complete(contentLength);
+    }
+
     void run() {
         try {
             DownloadResult r = execute();
+            length.complete(r.length());
             result.complete(r);
         } catch (DownloadException e) {
             tracker.fail(e);
+            length.completeExceptionally(e);
             result.completeExceptionally(e);
         } catch (Throwable t) {
             log.error("download of {} failed unexpectedly", request.url(), t);
             DownloadException e = new DownloadException(Failure.LOCAL_ERROR, t.toString(), t);
             tracker.fail(e);
+            length.completeExceptionally(e);
             result.completeExceptionally(e);
         } finally {
             fetcher.abortAll();

@@ -189,6 +189,7 @@ final class P2pSession {
                     new TaskMeta(snTaskId, d.cid, sn.node().hostPort(), d.request.url()));
         }
         d.startDigest();
+        d.started(length);
         log.info("registered {} with supernode {}: task {} length {} pieceSize {}", d.request.url(), sn.node(),
                 snTaskId, length, pieceSize);
     }

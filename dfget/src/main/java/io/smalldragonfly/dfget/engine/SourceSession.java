@@ -116,6 +116,7 @@ final class SourceSession {
             }
         }
         d.startDigest();
+        d.started(length);
         log.info("downloading {} from the source: {} bytes, {} pieces to fetch", d.request.url(), length, todo.size());
         int workers = Math.min(d.engine.config().parallelPieces(), Math.max(1, todo.size()));
         CountDownLatch done = new CountDownLatch(workers);
@@ -243,7 +244,11 @@ final class SourceSession {
         try {
             d.work.open(PieceSizePolicy.DEFAULT_PIECE_SIZE, -2); // a layout no resume matches
             d.tracker.sequential(0);
+            if (declared >= 0) {
+                d.tracker.total(declared); // progress shows a total; a short body still fails below
+            }
             d.startDigest();
+            d.started(declared);
             long got;
             try (InputStream in = c.getInputStream()) {
                 got = copy(in, d.work.channel(), 0, -1);

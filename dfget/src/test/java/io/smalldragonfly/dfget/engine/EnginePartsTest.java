@@ -78,6 +78,27 @@ class EnginePartsTest {
     }
 
     @Test
+    void closingAStreamFromAnotherThreadEndsABlockedRead() throws Exception {
+        ContentTracker t = new ContentTracker();
+        t.path(tmp.resolve("content"));
+        t.usePieces(1024 * 1024, 10_000_000, true);
+        ContentStream in = new ContentStream(t, true);
+        java.util.concurrent.CompletableFuture<Integer> read =
+                java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                    try {
+                        return in.read(new byte[10]);
+                    } catch (java.io.IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                });
+        org.awaitility.Awaitility.await().during(java.time.Duration.ofMillis(200))
+                .atMost(java.time.Duration.ofSeconds(2)).until(() -> !read.isDone());
+        in.close();
+        assertThatThrownBy(() -> read.get(5, java.util.concurrent.TimeUnit.SECONDS))
+                .hasRootCauseInstanceOf(java.io.IOException.class).hasMessageContaining("stream closed");
+    }
+
+    @Test
     void thePieceMapSurvivesARestartWithTheSameLayoutOnly() throws Exception {
         Path f = tmp.resolve("x.pieces");
         try (PieceMap m = PieceMap.openForWrite(f, 4 << 20, 10_000_000)) {

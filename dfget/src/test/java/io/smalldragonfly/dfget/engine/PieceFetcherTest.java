@@ -139,6 +139,19 @@ class PieceFetcherTest {
     }
 
     @Test
+    void aStalledPeerTimesOut() throws Exception {
+        try (NettyServer silent = NettyServer.start("silent-peer", "127.0.0.1", 0, 1,
+                new ApiServerInitializer(r -> new CompletableFuture<>(), 30))) {
+            long start = System.nanoTime();
+            PieceOutcome o = new PieceFetcher(Http.plain(), 300).fetch(task(Digests.md5Hex(framed), silent.port()),
+                    PIECE, PIECE, file, CPP, System.nanoTime() + 10_000_000_000L, () -> false, new Counters());
+            assertThat(o.errorType()).isEqualTo(PieceErrorType.FILE_NOT_EXIST);
+            assertThat(o.message()).contains("timed out");
+            assertThat(System.nanoTime() - start).isLessThan(5_000_000_000L);
+        }
+    }
+
+    @Test
     void aPieceOnDiskIsCheckedAgainstTheSupernodesMd5() throws Exception {
         Files.write(tmp.resolve("content"), new byte[CPP]); // zeros first
         file.write(ByteBuffer.wrap(content), CPP);

@@ -31,6 +31,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** Failures and recoveries of the engine against a real in-process supernode and origin. */
 class FailuresTest {
@@ -154,6 +156,32 @@ class FailuresTest {
         assertThat(origin.bytesSent()).isLessThan(SIZE + 1024);
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"noRanges", "chunked"})
+    void aSourceWithoutRangesOrLengthIsReadInOneStream(String kind) throws Exception {
+        TestOrigin.Resource r = origin.generated("/plain", 5_000_000);
+        if (kind.equals("noRanges")) {
+            r.noRanges();
+        } else {
+            r.noRanges().chunked();
+        }
+        Download d = peer("a").engine.start(DownloadRequest.builder(origin.url("/plain"), tmp.resolve("p.bin"))
+                .pattern(Pattern.SOURCE).md5(r.md5()).build());
+        DownloadResult res = d.await();
+        assertThat(res.fromSource()).isEqualTo(5_000_000);
+        assertThat(Digests.md5Hex(tmp.resolve("p.bin"))).isEqualTo(r.md5());
+        assertThat(d.length().get()).isEqualTo(kind.equals("noRanges") ? 5_000_000 : -1);
+    }
+
+    @Test
+    void redirectsAreFollowedBackToSource() throws Exception {
+        origin.redirect("/moved", "/f");
+        DownloadResult r = peer("a").engine.download(DownloadRequest.builder(origin.url("/moved"),
+                tmp.resolve("m.bin")).pattern(Pattern.SOURCE).build());
+        assertThat(r.md5()).isEqualTo(file.md5());
+        assertThat(r.fromSource()).isEqualTo(SIZE);
+    }
+
     @Test
     void notbsWithoutSupernodeFailsAndWritesNothing() throws Exception {
         Download d = peer("a").engine.start(DownloadRequest.builder(origin.url("/f"), tmp.resolve("a.bin"))
@@ -264,6 +292,7 @@ class FailuresTest {
     @Test
     void theStreamYieldsTheBytesInOrderWhileDownloading() throws Exception {
         Download d = peer("a").engine.start(request("a.bin").notbs(true).localLimit(12L << 20).build());
+        assertThat(d.length().get(20, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(SIZE);
         MessageDigest md5 = MessageDigest.getInstance("MD5");
         boolean sawBytesBeforeTheEnd;
         try (InputStream in = d.openStream()) {
@@ -278,7 +307,7 @@ class FailuresTest {
             }
             assertThat(total).isEqualTo(SIZE);
         }
-        assertThat(d.result()).isCompleted();
+        assertThat(d.await().md5()).as("the stream ended after verification").isEqualTo(file.md5());
         assertThat(sawBytesBeforeTheEnd).as("bytes streamed before the download finished").isTrue();
         assertThat(Digests.hex(md5.digest())).isEqualTo(file.md5());
     }

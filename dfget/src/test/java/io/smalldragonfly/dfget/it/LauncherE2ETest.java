@@ -1,10 +1,11 @@
 package io.smalldragonfly.dfget.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.smalldragonfly.common.protocol.Json;
+import io.smalldragonfly.common.testing.Prerequisites;
 import io.smalldragonfly.common.testing.TestOrigin;
 import io.smalldragonfly.dfget.upload.UploadServerClient;
 import io.smalldragonfly.supernode.Supernode;
@@ -14,6 +15,7 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -41,7 +43,7 @@ class LauncherE2ETest {
 
     @BeforeEach
     void start() {
-        assumeTrue(Files.isRegularFile(ROOT.resolve("dfget/target/dfget.jar")),
+        Prerequisites.require(Files.isRegularFile(ROOT.resolve("dfget/target/dfget.jar")),
                 "build the launcher's jars first: mvn -q -DskipTests package");
         supernode = Supernode.start(SupernodeConfig.forTest(tmp.resolve("sn")));
         origin = TestOrigin.start();
@@ -58,8 +60,12 @@ class LauncherE2ETest {
         for (Process p : stops) {
             p.waitFor(20, TimeUnit.SECONDS);
         }
-        supernode.close();
-        origin.close();
+        if (supernode != null) {
+            supernode.close();
+        }
+        if (origin != null) {
+            origin.close();
+        }
     }
 
     private Process dfget(String... args) throws IOException {
@@ -124,6 +130,52 @@ class LauncherE2ETest {
         assertThat(stop.exitValue()).isZero();
         assertThat(UploadServerClient.stateFile(homes.get(0))).doesNotExist();
         assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).isFalse();
+    }
+
+    @Test
+    void aKilledRunResumesWhereItStopped() throws Exception {
+        int size = 24 * 1024 * 1024;
+        TestOrigin.Resource f = origin.generated("/r", size);
+        Path h = home("resume");
+        Path out = tmp.resolve("r.bin");
+        List<String> args = List.of("-u", origin.url("/r"), "-o", out.toString(), "-n", "127.0.0.1:"
+                + supernode.apiPort(), "--home", h.toString(), "--ip", "127.0.0.1", "--notbs", "--json");
+        List<String> slow = new ArrayList<>(args);
+        slow.addAll(List.of("-s", "4M"));
+        Process first = dfget(slow.toArray(String[]::new));
+        try {
+            await().atMost(Duration.ofSeconds(30)).until(() -> piecesOnDisk(tmp) >= 2);
+        } finally {
+            first.destroyForcibly().waitFor(10, TimeUnit.SECONDS); // kill -9: no chance to clean up
+        }
+        assertThat(out).doesNotExist();
+        Process second = dfget(args.toArray(String[]::new));
+        String json = read(second, false);
+        assertThat(second.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(second.exitValue()).as(read(second, true)).isZero();
+        JsonNode j = Json.mapper().readTree(json);
+        assertThat(j.get("md5").asText()).isEqualTo(f.md5());
+        assertThat(j.get("fromLocal").asLong()).isGreaterThanOrEqualTo(2L * ((4 << 20) - 5));
+        assertThat(j.get("fromLocal").asLong() + j.get("fromSupernode").asLong() + j.get("fromPeers").asLong())
+                .isEqualTo(size);
+    }
+
+    /** Pieces recorded in the piece map of the (single) download running in {@code dir}. */
+    private static long piecesOnDisk(Path dir) throws IOException {
+        try (java.util.stream.Stream<Path> s = Files.list(dir)) {
+            Path map = s.filter(p -> p.getFileName().toString().endsWith(".dfget.pieces")).findFirst().orElse(null);
+            if (map == null) {
+                return 0;
+            }
+            byte[] b = Files.readAllBytes(map);
+            long n = 0;
+            for (int off = 16; off + 4 <= b.length; off += 4) {
+                if (java.nio.ByteBuffer.wrap(b, off, 4).getInt() > 0) {
+                    n++;
+                }
+            }
+            return n;
+        }
     }
 
     @Test

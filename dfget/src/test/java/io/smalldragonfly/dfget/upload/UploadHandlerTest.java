@@ -122,6 +122,15 @@ class UploadHandlerTest {
     }
 
     @Test
+    void uploadsPastTheCapAreTurnedAway() {
+        uploads.set(4); // four pieces in flight already: the cap of channel()
+        assertThat(status(get("/peer/file/" + NAME, "bytes=0-1048575"))).isEqualTo(503);
+        uploads.set(3);
+        assertThat(status(get("/peer/file/" + NAME, "bytes=0-1048575"))).isEqualTo(206);
+        assertThat(uploads.get()).as("the finished upload left the count").isEqualTo(3);
+    }
+
+    @Test
     void aMissingRangeIsABadRequest() {
         assertThat(status(get("/peer/file/" + NAME, null))).isEqualTo(400);
     }
