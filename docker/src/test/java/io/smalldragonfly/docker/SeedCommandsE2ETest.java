@@ -42,7 +42,7 @@ import org.testcontainers.containers.GenericContainer;
  * one, a registry container mirrored by that second dfclient, and an nginx origin on the host.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class SeedCommandsTest {
+class SeedCommandsE2ETest {
 
     private static final int FILE_SIZE = 20 * 1024 * 1024 + 12345;   // several pieces, last one partial
     private static final ObjectMapper JSON = new ObjectMapper();

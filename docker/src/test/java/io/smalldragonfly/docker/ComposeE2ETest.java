@@ -3,13 +3,13 @@ package io.smalldragonfly.docker;
 import static io.smalldragonfly.docker.DockerSupport.docker;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.smalldragonfly.common.testing.Prerequisites;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
  * scripts/install-deps.sh): everything becomes healthy, and each dfclient downloads through the
  * compose supernode and mirrors the compose registry.
  */
-class ComposeTest {
+class ComposeE2ETest {
 
     private static final String PROJECT = "sd-compose-test";
     private static final List<String> CONTAINERS =
@@ -30,7 +30,7 @@ class ComposeTest {
     @BeforeAll
     static void up() throws Exception {
         DockerSupport.assumeDocker();
-        Assumptions.assumeTrue(DockerSupport.run(Duration.ofSeconds(30), null, "docker-compose", "version").exit() == 0,
+        Prerequisites.require(DockerSupport.run(Duration.ofSeconds(30), null, "docker-compose", "version").exit() == 0,
                 "docker-compose is not installed (scripts/install-deps.sh installs it): compose test skipped");
         DockerSupport.buildImages();
         DockerSupport.requireFreePorts(8001, 8002, 5000, 65001, 65002);

@@ -32,7 +32,7 @@ import org.testcontainers.containers.GenericContainer;
  * probe (httpGet path and port). Listening stays on loopback through the *_BIND variables, which
  * the manifests leave at their default.
  */
-class KubernetesPodSpecTest {
+class KubernetesPodSpecE2ETest {
 
     private static List<Doc> docs;
     private final List<GenericContainer<?>> started = new ArrayList<>();

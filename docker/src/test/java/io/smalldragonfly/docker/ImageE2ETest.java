@@ -22,7 +22,7 @@ import org.testcontainers.containers.GenericContainer;
  * The images as built by docker/build-images.sh: tags, layering, users, entrypoints, and the
  * HEALTHCHECK on /_ping following a non-default --port.
  */
-class ImageTest {
+class ImageE2ETest {
 
     private static final List<GenericContainer<?>> started = new ArrayList<>();
 
