@@ -7,9 +7,12 @@
 set -euo pipefail
 
 PKGS=(nginx docker.io docker-registry skopeo iproute2 debootstrap curl jq
-      iptables ca-certificates procps psmisc xz-utils docker-compose)
+      iptables ca-certificates procps psmisc xz-utils)
 
 log() { echo "[install-deps] $*" >&2; }
+
+# docker/compose.yaml is run for real by the docker-tests module (ComposeE2ETest).
+PKGS+=(docker-compose)
 
 if [[ $(id -u) -ne 0 ]]; then
   log "must run as root"; exit 1
