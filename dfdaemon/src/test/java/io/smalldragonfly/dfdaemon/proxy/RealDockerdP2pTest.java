@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.smalldragonfly.common.util.Digests;
 import io.smalldragonfly.dfdaemon.blob.EngineBlobFetcher;
 import io.smalldragonfly.dfdaemon.config.DfdaemonConfig;
+import io.smalldragonfly.dfdaemon.testing.FakeRegistry;
 import io.smalldragonfly.dfdaemon.testing.PrivateDockerd;
 import io.smalldragonfly.dfget.engine.SupernodeAddress;
 import io.smalldragonfly.supernode.Supernode;
@@ -22,6 +23,7 @@ import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.bouncycastle.crypto.generators.OpenBSDBCrypt;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -90,26 +92,8 @@ class RealDockerdP2pTest {
 
         // build and push with a private dockerd (no mirror), then forget the image
         PrivateDockerd builder = track(PrivateDockerd.start(dir.resolve("d1")));
-        Path ctx = Files.createDirectories(dir.resolve("ctx"));
-        Files.copy(Path.of(BUSYBOX), ctx.resolve("busybox"));
-        Random random = new Random(11);
-        List<String> dataSha = new ArrayList<>();
-        for (int i = 1; i <= 3; i++) {
-            byte[] data = new byte[(2 + i) * 1024 * 1024]; // 3, 4 and 5 MiB: 1-2 pieces each
-            random.nextBytes(data);
-            Files.write(ctx.resolve("data" + i), data);
-            dataSha.add(Digests.sha256Hex(data));
-        }
-        Files.writeString(ctx.resolve("Dockerfile"), """
-                FROM scratch
-                COPY busybox /bin/busybox
-                COPY data1 /data/1
-                COPY data2 /data/2
-                COPY data3 /data/3
-                CMD ["/bin/busybox", "echo", "ok"]
-                """);
         String pushed = "127.0.0.1:" + registryPort + "/" + IMAGE + ":v1";
-        builder.docker("build", "-q", "-t", pushed, ctx.toString());
+        List<String> dataSha = buildImage(builder, pushed);
         builder.docker("push", pushed);
         builder.docker("rmi", pushed);
         builder.close();
@@ -164,6 +148,88 @@ class RealDockerdP2pTest {
         assertThat(blobGets(null) - getsAfterPush).isEqualTo(blobs.size());
     }
 
+    /**
+     * A registry behind htpasswd basic auth (plain HTTP): skopeo's credentials go through dfdaemon
+     * to the registry for manifests, and to the supernode's CDN as the blob task's source header.
+     */
+    @Test
+    void skopeoPullsFromARegistryWithBasicAuthThroughP2p() throws Exception {
+        Assumptions.assumeTrue(PrivateDockerd.available(), "root, /usr/sbin/dockerd and /usr/bin/docker are needed");
+        for (String tool : List.of(REGISTRY, SKOPEO, BUSYBOX)) {
+            Assumptions.assumeTrue(Files.isExecutable(Path.of(tool)), tool + " is needed (scripts/install-deps.sh)");
+        }
+        byte[] salt = new byte[16];
+        new java.security.SecureRandom().nextBytes(salt);
+        Path htpasswd = Files.writeString(dir.resolve("htpasswd"), FakeRegistry.USER + ":"
+                + OpenBSDBCrypt.generate("2a", FakeRegistry.PASSWORD.toCharArray(), salt, 6) + "\n");
+        int registryPort = freePort();
+        startRegistry(registryPort, """
+                auth:
+                  htpasswd:
+                    realm: dfdaemon-test
+                    path: %s
+                """.formatted(htpasswd));
+        String creds = FakeRegistry.USER + ":" + FakeRegistry.PASSWORD;
+
+        PrivateDockerd builder = track(PrivateDockerd.start(dir.resolve("d1")));
+        buildImage(builder, "dfauth:v1");
+        run(SKOPEO, "--insecure-policy", "copy", "--src-daemon-host", builder.host(), "--dest-tls-verify=false",
+                "--dest-creds", creds, "docker-daemon:dfauth:v1",
+                "docker://127.0.0.1:" + registryPort + "/" + IMAGE + ":v1");
+        builder.close();
+        List<String> blobs = blobDigests(registryPort);
+
+        Supernode sn = track(Supernode.start(SupernodeConfig.forTest(dir.resolve("sn"))));
+        DfdaemonServer nodeA = node(URI.create("http://127.0.0.1:" + registryPort), sn, dir.resolve("a"));
+        Path conf = Files.writeString(dir.resolve("registries.conf"), """
+                [[registry]]
+                prefix = "docker.io"
+                location = "docker.io"
+
+                [[registry.mirror]]
+                location = "127.0.0.1:%d"
+                insecure = true
+                """.formatted(nodeA.port()));
+        // containers/image looks credentials up by the mirror's host
+        Files.writeString(dir.resolve("auth.json"), "{\"auths\":{\"127.0.0.1:" + nodeA.port() + "\":{\"auth\":\""
+                + java.util.Base64.getEncoder().encodeToString(creds.getBytes(java.nio.charset.StandardCharsets.UTF_8))
+                + "\"}}}");
+        run(SKOPEO, "--insecure-policy", "--registries-conf", conf.toString(), "copy",
+                "docker://docker.io/" + IMAGE + ":v1", "dir:" + dir.resolve("pulled"));
+        for (String d : blobs) {
+            Path pulled = dir.resolve("pulled/" + d.substring("sha256:".length()));
+            assertThat("sha256:" + Digests.sha256Hex(pulled)).isEqualTo(d);
+            assertThat(blobGets(d)).as("the CDN fetched %s with the credentials, once", d).isEqualTo(1);
+        }
+        assertThat(nodeA.metrics().blobs("p2p")).isGreaterThanOrEqualTo(blobs.size());
+        assertThat(nodeA.metrics().blobs("direct")).isZero();
+        assertThat(sn.metrics().sourceBytesTotal()).isPositive();
+    }
+
+    /** busybox-static and three layers of 3, 4 and 5 MiB of random data, FROM scratch; returns their sha256s. */
+    private List<String> buildImage(PrivateDockerd builder, String tag) throws IOException, InterruptedException {
+        Path ctx = Files.createDirectories(dir.resolve("ctx"));
+        Files.copy(Path.of(BUSYBOX), ctx.resolve("busybox"));
+        Random random = new Random(11);
+        List<String> dataSha = new ArrayList<>();
+        for (int i = 1; i <= 3; i++) {
+            byte[] data = new byte[(2 + i) * 1024 * 1024]; // 3, 4 and 5 MiB: 1-2 pieces each
+            random.nextBytes(data);
+            Files.write(ctx.resolve("data" + i), data);
+            dataSha.add(Digests.sha256Hex(data));
+        }
+        Files.writeString(ctx.resolve("Dockerfile"), """
+                FROM scratch
+                COPY busybox /bin/busybox
+                COPY data1 /data/1
+                COPY data2 /data/2
+                COPY data3 /data/3
+                CMD ["/bin/busybox", "echo", "ok"]
+                """);
+        builder.docker("build", "-q", "-t", tag, ctx.toString());
+        return dataSha;
+    }
+
     private DfdaemonServer node(URI registryUri, Supernode sn, Path home) throws IOException {
         Files.createDirectories(home);
         EngineBlobFetcher p2p = track(EngineBlobFetcher.start(EngineBlobFetcher.Settings.of(
@@ -198,6 +264,10 @@ class RealDockerdP2pTest {
     }
 
     private void startRegistry(int port) throws IOException {
+        startRegistry(port, "");
+    }
+
+    private void startRegistry(int port, String extraYaml) throws IOException {
         Path config = Files.writeString(dir.resolve("registry.yml"), """
                 version: 0.1
                 log:
@@ -210,7 +280,7 @@ class RealDockerdP2pTest {
                 http:
                   addr: 127.0.0.1:%d
                   secret: dfdaemon-test
-                """.formatted(dir.resolve("registry-data"), port));
+                """.formatted(dir.resolve("registry-data"), port) + extraYaml);
         registry = new ProcessBuilder(REGISTRY, "serve", config.toString())
                 .redirectErrorStream(true).redirectOutput(dir.resolve("registry.log").toFile()).start();
         await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100)).ignoreExceptions()
