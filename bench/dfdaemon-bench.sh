@@ -10,6 +10,9 @@
 #   node1   fresh supernode (cold CDN) and dfdaemon A; dockerd --registry-mirror A pulls bench:v1
 #   node2   dfdaemon B (own home) beside A; dockerd --registry-mirror B pulls bench:v1 (from A's peer)
 # Registry bytes: the sizes of blob GETs in the registry's access log during the pull.
+# dfdaemon and the supernode are long-lived services, so by default their fresh JVMs are warmed up
+# first by fetching the blobs of another image (library/warm, 2 x 30 MB) through A and B; WARM=0
+# times the very first pull of freshly started JVMs instead.
 # Needs root, docker.io, docker-registry, busybox-static (scripts/install-deps.sh) and the launchers
 # (mvn -q -DskipTests package). Ports: 15000 (registry), 18201/18202 (supernode), 65101/65102.
 set -euo pipefail
@@ -73,7 +76,14 @@ printf 'FROM scratch\nCOPY l1/ /\nCOPY l2/ /\nCOPY l3/ /\nCMD ["/bin/busybox","e
 start_dockerd build
 $DOCKER -H "$D" build -q -t "127.0.0.1:$REG/library/bench:v1" "$ctx" >/dev/null
 $DOCKER -H "$D" push "127.0.0.1:$REG/library/bench:v1" >/dev/null
+mkdir -p "$WORK/warm/w1" "$WORK/warm/w2"
+head -c 30M /dev/urandom > "$WORK/warm/w1/w1"
+head -c 30M /dev/urandom > "$WORK/warm/w2/w2"
+printf 'FROM scratch\nCOPY w1/ /\nCOPY w2/ /\n' > "$WORK/warm/Dockerfile"
+$DOCKER -H "$D" build -q -t "127.0.0.1:$REG/library/warm:v1" "$WORK/warm" >/dev/null
+$DOCKER -H "$D" push "127.0.0.1:$REG/library/warm:v1" >/dev/null
 stop_dockerds
+WARM_BLOBS=$(ls "$WORK/registry/data/docker/registry/v2/repositories/library/warm/_layers/sha256/")
 
 start_p2p() { # fresh supernode and dfdaemons A and B
   rm -rf "$WORK/sn" "$WORK/a" "$WORK/b"
@@ -89,6 +99,14 @@ start_p2p() { # fresh supernode and dfdaemons A and B
   for port in $SN $PA $PB; do
     for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/_ping" >/dev/null 2>&1 && break; sleep 0.2; done
   done
+  if [ "${WARM:-1}" = 1 ]; then
+    local b port
+    for port in $PA $PB; do
+      for b in $WARM_BLOBS; do
+        curl -sf -o /dev/null "http://127.0.0.1:$port/v2/library/warm/blobs/sha256:$b"
+      done
+    done
+  fi
 }
 
 reg_bytes() { # sum of the blob GET sizes in the registry log after line $1
@@ -133,4 +151,5 @@ for c in direct node1 node2; do
   for r in $(seq 1 "$RUNS"); do ts+=("${T[$c$r]}"); bs+=("${B[$c$r]}"); done
   printf "%-8s %14.2f %18.1f\n" "$c" "$(median "${ts[@]}")" "$(echo "$(median "${bs[@]}") / 1000000" | bc -l)"
 done
-echo "(image: $(du -sm "$ctx" | cut -f1) MB of files in 3 layers; $RUNS runs; each pull by a fresh dockerd; node1 with a cold supernode CDN)"
+echo "(image: $(du -sm "$ctx" | cut -f1) MB of files in 3 layers; $RUNS runs; each pull by a fresh dockerd;"
+echo " node1 with a cold supernode CDN; JVMs $([ "${WARM:-1}" = 1 ] && echo "warmed up first" || echo "freshly started"))"
