@@ -123,6 +123,38 @@ class P2pPathTest {
         assertThat(a.server().metrics().blobs("p2p")).isEqualTo(2);
     }
 
+    /** Debug logging on, Bearer credentials and a signed proxy-mode URL through the engine: none in the log. */
+    @Test
+    void noCredentialOrSignatureInTheLogOnTheP2pPath() throws Exception {
+        Path logs = tmp.resolve("logs");
+        io.smalldragonfly.common.log.Logging.configure(logs, "dfdaemon", true, false);
+        FakeRegistry registry = track(FakeRegistry.http().requireAuth(true));
+        Supernode sn = supernode();
+        Path home = Files.createDirectories(tmp.resolve("a"));
+        EngineBlobFetcher p2p = track(EngineBlobFetcher.start(EngineBlobFetcher.Settings.of(
+                List.of(SupernodeAddress.of("127.0.0.1", sn.apiPort())), home)));
+        DfdaemonServer a = track(DfdaemonServer.start(DfdaemonConfig.forRegistry(registry.uri(), home)
+                .withRules(List.of(io.smalldragonfly.dfdaemon.config.ProxyRule.p2p("blobs"))), direct -> p2p));
+        String bearer = "Authorization: Bearer " + FakeRegistry.TOKEN;
+        String digest = FakeRegistry.digest(registry.layer1);
+        assertThat(RawHttp.exchange(a.port(), "GET", blobPath(digest), bearer).body()).isEqualTo(registry.layer1);
+        // proxy mode: the registry's own host is allowed; the signature is filtered out of the task
+        RawHttp.Response proxied = RawHttp.exchange(a.port(), "GET", registry.uri() + blobPath(
+                FakeRegistry.digest(registry.layer2)) + "?Signature=SIGNATURE-SECRET-42&Expires=1", bearer);
+        assertThat(proxied.body()).isEqualTo(registry.layer2);
+        assertThat(a.metrics().blobs("p2p")).isEqualTo(2);
+        String log;
+        try (var files = Files.list(logs)) {
+            StringBuilder all = new StringBuilder();
+            for (Path f : files.toList()) {
+                all.append(Files.readString(f));
+            }
+            log = all.toString();
+        }
+        assertThat(log).as("the engine logged at debug").contains("registered");
+        assertThat(log).doesNotContain(FakeRegistry.TOKEN, "SIGNATURE-SECRET", "Bearer");
+    }
+
     @Test
     void theSecondNodeGetsItsPiecesFromTheFirstNodesPeer() throws Exception {
         FakeRegistry registry = track(FakeRegistry.http());
