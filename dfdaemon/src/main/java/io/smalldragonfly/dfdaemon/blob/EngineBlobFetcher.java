@@ -205,7 +205,7 @@ public final class EngineBlobFetcher implements BlobFetcher, AutoCloseable {
                     .notbs(true)
                     .dfdaemon(true)
                     .callSystem("dfdaemon");
-            request.digest().ifPresent(b::identifier);
+            request.identifier().ifPresent(b::identifier);
             request.headers().forEach((name, value) -> b.header(name + ": " + value));
             Download d = engine.start(b.build());
             upload.touch();
