@@ -213,6 +213,7 @@ public final class DfdaemonCommand implements Callable<Integer> {
         List<Path> cas = new ArrayList<>(file.certs());
         cas.addAll(registryCas);
         long limit = rateLimit == null || rateLimit.isBlank() ? 0 : Sizes.parse(rateLimit);
+        SupernodeAddress.parseList(nodes); // a malformed --node is a usage error (exit 2), not a start failure
         return new DfdaemonConfig(bind, port, URI.create(remote.trim().replaceAll("/+$", "")), allRules, hosts, cas,
                 insecure || file.insecure(), UrlFilter.parse(urlFilter), limit, noBackToSource, nodes,
                 home, verbose, Duration.ofSeconds(p2pStartTimeoutSeconds));

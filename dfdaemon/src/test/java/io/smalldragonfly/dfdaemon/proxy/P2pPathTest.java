@@ -230,6 +230,22 @@ class P2pPathTest {
         assertThat(RawHttp.exchange(a.port(), "GET", blobPath(digest)).body()).isEqualTo(registry.layer1);
     }
 
+    /** {@code --ratelimit} reaches the engine: its download of the blob is paced (the stream is not limited here). */
+    @Test
+    void theRateLimitPacesTheEngineDownload() throws Exception {
+        FakeRegistry registry = track(FakeRegistry.http());
+        Supernode sn = supernode();
+        Path home = Files.createDirectories(tmp.resolve("slow"));
+        EngineBlobFetcher p2p = track(EngineBlobFetcher.start(EngineBlobFetcher.Settings.of(
+                List.of(SupernodeAddress.of("127.0.0.1", sn.apiPort())), home).withRateLimit(512 * 1024)));
+        DfdaemonServer a = track(DfdaemonServer.start(DfdaemonConfig.forRegistry(registry.uri(), home), direct -> p2p));
+        String digest = FakeRegistry.digest(registry.layer2); // 2.5 MB at 512 KiB/s: 4.8 s, less a burst
+        long started = System.nanoTime();
+        assertThat(RawHttp.exchange(a.port(), "GET", blobPath(digest)).body()).isEqualTo(registry.layer2);
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).isGreaterThan(Duration.ofMillis(3500));
+        assertThat(a.metrics().blobs("p2p")).isEqualTo(1);
+    }
+
     @Test
     void supernodeDownFallsBackToTheRegistry() throws Exception {
         FakeRegistry registry = track(FakeRegistry.http());
