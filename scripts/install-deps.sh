@@ -11,6 +11,9 @@ PKGS=(nginx docker.io docker-registry skopeo iproute2 debootstrap curl jq busybo
 
 log() { echo "[install-deps] $*" >&2; }
 
+# docker/compose.yaml is run for real by the docker-tests module (ComposeE2ETest).
+PKGS+=(docker-compose)
+
 if [[ $(id -u) -ne 0 ]]; then
   log "must run as root"; exit 1
 fi

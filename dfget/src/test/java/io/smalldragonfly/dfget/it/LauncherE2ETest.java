@@ -2,10 +2,10 @@ package io.smalldragonfly.dfget.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.smalldragonfly.common.protocol.Json;
+import io.smalldragonfly.common.testing.Prerequisites;
 import io.smalldragonfly.common.testing.TestOrigin;
 import io.smalldragonfly.dfget.upload.UploadServerClient;
 import io.smalldragonfly.supernode.Supernode;
@@ -43,7 +43,7 @@ class LauncherE2ETest {
 
     @BeforeEach
     void start() {
-        assumeTrue(Files.isRegularFile(ROOT.resolve("dfget/target/dfget.jar")),
+        Prerequisites.require(Files.isRegularFile(ROOT.resolve("dfget/target/dfget.jar")),
                 "build the launcher's jars first: mvn -q -DskipTests package");
         supernode = Supernode.start(SupernodeConfig.forTest(tmp.resolve("sn")));
         origin = TestOrigin.start();
@@ -60,8 +60,12 @@ class LauncherE2ETest {
         for (Process p : stops) {
             p.waitFor(20, TimeUnit.SECONDS);
         }
-        supernode.close();
-        origin.close();
+        if (supernode != null) {
+            supernode.close();
+        }
+        if (origin != null) {
+            origin.close();
+        }
     }
 
     private Process dfget(String... args) throws IOException {
