@@ -6,7 +6,7 @@
 # they run anyway; tests start their own instances (scripts/*.sh).
 set -euo pipefail
 
-PKGS=(nginx docker.io docker-registry skopeo iproute2 debootstrap curl jq
+PKGS=(nginx docker.io docker-registry skopeo iproute2 debootstrap curl jq busybox-static
       iptables ca-certificates procps psmisc xz-utils)
 
 log() { echo "[install-deps] $*" >&2; }

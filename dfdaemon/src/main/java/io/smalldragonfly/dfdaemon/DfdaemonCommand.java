@@ -5,6 +5,8 @@ import io.smalldragonfly.common.log.Logging;
 import io.smalldragonfly.common.task.UrlFilter;
 import io.smalldragonfly.common.util.Sizes;
 import io.smalldragonfly.dfdaemon.blob.BlobFetcher;
+import io.smalldragonfly.dfdaemon.blob.EngineBlobFetcher;
+import io.smalldragonfly.dfget.engine.SupernodeAddress;
 import io.smalldragonfly.dfdaemon.blob.P2pBlobFetcher;
 import io.smalldragonfly.dfdaemon.config.DfdaemonConfig;
 import io.smalldragonfly.dfdaemon.config.HostPattern;
@@ -100,15 +102,38 @@ public final class DfdaemonCommand implements Callable<Integer> {
     @Option(names = {"--certpem", "--keypem"}, hidden = true, description = "Not supported: serve the mirror over plain HTTP on a trusted host.")
     String tlsServing;
 
-    /** The P2P path; until the dfget engine is plugged in, a fetcher that always defers to the registry. */
+    @Option(names = "--expiretime", defaultValue = "3m", converter = DurationConverter.class,
+            description = "Keep a pulled blob (for this node and its peers) this long after its last use: 90s, 3m, 1h (default: ${DEFAULT-VALUE}).")
+    Duration expireTime;
+
+    /** The P2P path for tests; null = the dfget engine over {@code --node} (none: direct only). */
     private final Function<BlobFetcher, BlobFetcher> p2p;
 
     public DfdaemonCommand() {
-        this(direct -> P2pBlobFetcher.unavailable("the dfget engine is not linked into this build"));
+        this(null);
     }
 
     DfdaemonCommand(Function<BlobFetcher, BlobFetcher> p2p) {
         this.p2p = p2p;
+    }
+
+    /** Seconds, or a number with ms, s, m or h. */
+    static final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
+        @Override
+        public Duration convert(String value) {
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+)(ms|s|m|h)?").matcher(value.trim());
+            if (!m.matches()) {
+                throw new CommandLine.TypeConversionException("'" + value + "' (expected seconds or 90s, 3m, 1h)");
+            }
+            long n = Long.parseLong(m.group(1));
+            String unit = m.group(2) == null ? "s" : m.group(2);
+            return switch (unit) {
+                case "ms" -> Duration.ofMillis(n);
+                case "m" -> Duration.ofMinutes(n);
+                case "h" -> Duration.ofHours(n);
+                default -> Duration.ofSeconds(n);
+            };
+        }
     }
 
     @Override
@@ -124,21 +149,44 @@ public final class DfdaemonCommand implements Callable<Integer> {
         if (!ignored.isEmpty()) {
             log.warn("--dfpath, --localrepo, --callsystem and --maxprocs are ignored: the download engine runs in-process");
         }
-        log.warn("P2P engine: not linked into this build; every blob is fetched straight from {}{}",
-                cfg.registry(), cfg.noBackToSource() ? " (but --notbs is set: blob GETs will fail)" : "");
+        EngineBlobFetcher engine = null;
+        Function<BlobFetcher, BlobFetcher> p2pPath = p2p;
+        if (p2pPath == null && cfg.nodes().isEmpty()) {
+            log.warn("P2P: no --node given; every blob is fetched straight from {}{}", cfg.registry(),
+                    cfg.noBackToSource() ? " (but --notbs is set: blob GETs will fail)" : "");
+            p2pPath = direct -> P2pBlobFetcher.unavailable("no supernode given (--node)");
+        } else if (p2pPath == null) {
+            try {
+                engine = EngineBlobFetcher.start(new EngineBlobFetcher.Settings(
+                        SupernodeAddress.parseList(cfg.nodes()), cfg.home(), hostIp, cfg.rateLimit(), cfg.urlFilter(),
+                        expireTime));
+            } catch (java.io.IOException | RuntimeException e) {
+                spec.commandLine().getErr().println("dfdaemon: cannot start the P2P engine: " + e.getMessage());
+                return 1;
+            }
+            EngineBlobFetcher started = engine;
+            p2pPath = direct -> started;
+        }
         DfdaemonServer server;
         try {
-            server = DfdaemonServer.start(cfg, p2p);
+            server = DfdaemonServer.start(cfg, p2pPath);
         } catch (IllegalStateException e) {
             spec.commandLine().getErr().println("dfdaemon: " + e.getMessage());
+            if (engine != null) {
+                engine.close();
+            }
             return 1;
         }
         spec.commandLine().getOut().println("dfdaemon: mirroring " + cfg.registry() + " on " + cfg.bindHost() + ":"
                 + server.port());
         spec.commandLine().getOut().flush();
         CountDownLatch stopped = new CountDownLatch(1);
+        EngineBlobFetcher engineToClose = engine;
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.close();
+            if (engineToClose != null) {
+                engineToClose.close();
+            }
             stopped.countDown();
         }, "dfdaemon-shutdown"));
         stopped.await();
@@ -165,6 +213,7 @@ public final class DfdaemonCommand implements Callable<Integer> {
         List<Path> cas = new ArrayList<>(file.certs());
         cas.addAll(registryCas);
         long limit = rateLimit == null || rateLimit.isBlank() ? 0 : Sizes.parse(rateLimit);
+        SupernodeAddress.parseList(nodes); // a malformed --node is a usage error (exit 2), not a start failure
         return new DfdaemonConfig(bind, port, URI.create(remote.trim().replaceAll("/+$", "")), allRules, hosts, cas,
                 insecure || file.insecure(), UrlFilter.parse(urlFilter), limit, noBackToSource, nodes,
                 home, verbose, Duration.ofSeconds(p2pStartTimeoutSeconds));

@@ -119,4 +119,19 @@ class DfdaemonCommandTest {
         int code = cl.execute(args);
         return code + ":" + err;
     }
+
+    @Test
+    void expireTimeTakesSecondsOrAUnit() {
+        for (String[] c : new String[][] {{"90", "PT1M30S"}, {"90s", "PT1M30S"}, {"3m", "PT3M"}, {"1h", "PT1H"},
+                {"500ms", "PT0.5S"}}) {
+            CommandLine cl = DfdaemonMain.commandLine(new String[] {"--expiretime", c[0]});
+            cl.parseArgs("--expiretime", c[0]);
+            assertThat(((DfdaemonCommand) cl.getCommand()).expireTime).hasToString(c[1]);
+        }
+        CommandLine defaults = DfdaemonMain.commandLine(new String[0]);
+        defaults.parseArgs();
+        assertThat(((DfdaemonCommand) defaults.getCommand()).expireTime).hasToString("PT3M");
+        assertThatThrownBy(() -> DfdaemonMain.commandLine(new String[] {"--expiretime", "soon"}).parseArgs("--expiretime", "soon"))
+                .isInstanceOf(CommandLine.ParameterException.class).hasMessageContaining("soon");
+    }
 }

@@ -28,7 +28,7 @@ import java.util.concurrent.CompletableFuture;
  * </ul>
  *
  * <p>Implementations: {@link DirectBlobFetcher} (straight from the registry, the fallback) and
- * {@link P2pBlobFetcher} (the slot for the dfget engine).
+ * {@link EngineBlobFetcher} (P2P, over the dfget engine; {@link P2pBlobFetcher} without supernodes).
  */
 @FunctionalInterface
 public interface BlobFetcher {

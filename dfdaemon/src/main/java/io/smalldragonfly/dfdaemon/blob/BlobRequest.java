@@ -42,9 +42,12 @@ public record BlobRequest(URI url, Map<String, String> headers, Optional<String>
         return new BlobRequest(url, headers, Optional.ofNullable(digest));
     }
 
-    /** The hex part of the digest, the identifier a task id is computed with. */
+    /**
+     * The task identifier: the full digest {@code sha256:<hex>} (not the bare hex). Every node must
+     * use the same form, or one layer becomes two tasks.
+     */
     public Optional<String> identifier() {
-        return digest.map(d -> d.substring("sha256:".length()));
+        return digest;
     }
 
     /** Credentials stay out of logs even when a request is printed whole. */

@@ -7,6 +7,10 @@ import io.netty.pkitesting.CertificateBuilder;
 import io.netty.pkitesting.X509Bundle;
 import io.smalldragonfly.common.util.Digests;
 import io.smalldragonfly.dfdaemon.blob.BlobRequest;
+import io.smalldragonfly.dfdaemon.blob.EngineBlobFetcher;
+import io.smalldragonfly.dfget.engine.SupernodeAddress;
+import io.smalldragonfly.supernode.Supernode;
+import io.smalldragonfly.supernode.SupernodeConfig;
 import io.smalldragonfly.dfdaemon.config.DfdaemonConfig;
 import io.smalldragonfly.dfdaemon.testing.FakeRegistry;
 import java.io.IOException;
@@ -116,8 +120,9 @@ class RealRegistrySkopeoTest {
     }
 
     /**
-     * containerd's {@code hosts.toml} mirror: {@code ctr content fetch} (content only: no unpacking,
-     * so no snapshotter or cgroups are needed) against a containerd of this test's own.
+     * containerd's {@code hosts.toml} mirror: {@code ctr image pull} (fetch and unpack into the
+     * overlayfs snapshotter) against a containerd of this test's own, with dfdaemon's blobs going
+     * through the P2P path (supernode and dfget engine in-process).
      */
     @Test
     void containerdFetchesThroughAHostsTomlMirror() throws Exception {
@@ -148,10 +153,14 @@ class RealRegistrySkopeoTest {
 
         List<BlobRequest> seen = new CopyOnWriteArrayList<>();
         DfdaemonConfig dfConfig = DfdaemonConfig.forRegistry(URI.create("http://127.0.0.1:" + registryPort), dir);
-        try (DfdaemonServer dfdaemon = DfdaemonServer.start(dfConfig, direct -> request -> {
-            seen.add(request);
-            return direct.fetch(request);
-        })) {
+        // the P2P path for real: a supernode and the dfget engine in-process
+        try (Supernode sn = Supernode.start(SupernodeConfig.forTest(dir.resolve("sn")));
+             EngineBlobFetcher p2p = EngineBlobFetcher.start(EngineBlobFetcher.Settings.of(
+                     List.of(SupernodeAddress.of("127.0.0.1", sn.apiPort())), dir.resolve("node")));
+             DfdaemonServer dfdaemon = DfdaemonServer.start(dfConfig, direct -> request -> {
+                 seen.add(request);
+                 return p2p.fetch(request);
+             })) {
             Path hosts = Files.createDirectories(dir.resolve("certs.d/docker.io"));
             Files.writeString(hosts.resolve("hosts.toml"), """
                     server = "https://registry-1.docker.io"
@@ -159,8 +168,12 @@ class RealRegistrySkopeoTest {
                     [host."http://127.0.0.1:%d"]
                       capabilities = ["pull", "resolve"]
                     """.formatted(dfdaemon.port()));
-            run(CTR, "--address", sock.toString(), "--namespace", "dfdaemon-test", "content", "fetch",
+            run(CTR, "--address", sock.toString(), "--namespace", "dfdaemon-test", "image", "pull",
                     "--hosts-dir", dir.resolve("certs.d").toString(), "docker.io/library/dfhello:v1");
+            assertThat(dfdaemon.metrics().blobs("p2p")).as("through the supernode")
+                    .isGreaterThanOrEqualTo(image.blobDigests().size());
+            assertThat(dfdaemon.metrics().blobs("direct")).isZero();
+            assertThat(sn.metrics().sourceBytesTotal()).isPositive();
             assertThat(seen).extracting(r -> r.digest().orElseThrow())
                     .as("every blob went through the blob fetcher (containerd adds ?ns=docker.io)")
                     .containsAll(image.blobDigests());

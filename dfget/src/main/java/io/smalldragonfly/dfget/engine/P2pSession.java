@@ -190,7 +190,10 @@ final class P2pSession {
         }
         d.startDigest();
         d.started(length);
-        log.info("registered {} with supernode {}: task {} length {} pieceSize {}", d.request.url(), sn.node(),
+        // no query string in the log: signed URLs carry credentials there (dfdaemon's logs must not)
+        String url = d.request.url();
+        log.info("registered {} with supernode {}: task {} length {} pieceSize {}",
+                url.indexOf('?') < 0 ? url : url.substring(0, url.indexOf('?')) + "?…", sn.node(),
                 snTaskId, length, pieceSize);
     }
 
