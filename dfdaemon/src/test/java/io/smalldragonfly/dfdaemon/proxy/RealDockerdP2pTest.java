@@ -3,6 +3,7 @@ package io.smalldragonfly.dfdaemon.proxy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.smalldragonfly.common.testing.Prerequisites;
 import io.smalldragonfly.common.util.Digests;
 import io.smalldragonfly.dfdaemon.blob.EngineBlobFetcher;
 import io.smalldragonfly.dfdaemon.config.DfdaemonConfig;
@@ -25,7 +26,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.bouncycastle.crypto.generators.OpenBSDBCrypt;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -83,9 +83,9 @@ class RealDockerdP2pTest {
 
     @Test
     void dockerdPullsThroughDfdaemonAndASecondNodeGetsTheLayersFromTheFirst() throws Exception {
-        Assumptions.assumeTrue(PrivateDockerd.available(), "root, /usr/sbin/dockerd and /usr/bin/docker are needed");
+        Prerequisites.require(PrivateDockerd.available(), "root, /usr/sbin/dockerd and /usr/bin/docker are needed");
         for (String tool : List.of(REGISTRY, SKOPEO, BUSYBOX)) {
-            Assumptions.assumeTrue(Files.isExecutable(Path.of(tool)), tool + " is needed (scripts/install-deps.sh)");
+            Prerequisites.require(Files.isExecutable(Path.of(tool)), tool + " is needed (scripts/install-deps.sh)");
         }
         int registryPort = freePort();
         startRegistry(registryPort);
@@ -154,9 +154,9 @@ class RealDockerdP2pTest {
      */
     @Test
     void skopeoPullsFromARegistryWithBasicAuthThroughP2p() throws Exception {
-        Assumptions.assumeTrue(PrivateDockerd.available(), "root, /usr/sbin/dockerd and /usr/bin/docker are needed");
+        Prerequisites.require(PrivateDockerd.available(), "root, /usr/sbin/dockerd and /usr/bin/docker are needed");
         for (String tool : List.of(REGISTRY, SKOPEO, BUSYBOX)) {
-            Assumptions.assumeTrue(Files.isExecutable(Path.of(tool)), tool + " is needed (scripts/install-deps.sh)");
+            Prerequisites.require(Files.isExecutable(Path.of(tool)), tool + " is needed (scripts/install-deps.sh)");
         }
         byte[] salt = new byte[16];
         new java.security.SecureRandom().nextBytes(salt);

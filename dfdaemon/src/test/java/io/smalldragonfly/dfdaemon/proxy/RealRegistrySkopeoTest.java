@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.netty.pkitesting.CertificateBuilder;
 import io.netty.pkitesting.X509Bundle;
+import io.smalldragonfly.common.testing.Prerequisites;
 import io.smalldragonfly.common.util.Digests;
 import io.smalldragonfly.dfdaemon.blob.BlobRequest;
 import io.smalldragonfly.dfdaemon.blob.EngineBlobFetcher;
@@ -29,7 +30,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.zip.GZIPOutputStream;
 import org.bouncycastle.crypto.generators.OpenBSDBCrypt;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -127,7 +127,7 @@ class RealRegistrySkopeoTest {
     @Test
     void containerdFetchesThroughAHostsTomlMirror() throws Exception {
         assumeTools();
-        Assumptions.assumeTrue(Files.isExecutable(Path.of(CONTAINERD)) && Files.isExecutable(Path.of(CTR)),
+        Prerequisites.require(Files.isExecutable(Path.of(CONTAINERD)) && Files.isExecutable(Path.of(CTR)),
                 "containerd and ctr are installed");
         int registryPort = freePort();
         startRegistry(registryPort, "");
@@ -228,7 +228,7 @@ class RealRegistrySkopeoTest {
     }
 
     private static void assumeTools() {
-        Assumptions.assumeTrue(Files.isExecutable(Path.of(REGISTRY)) && Files.isExecutable(Path.of(SKOPEO)),
+        Prerequisites.require(Files.isExecutable(Path.of(REGISTRY)) && Files.isExecutable(Path.of(SKOPEO)),
                 "docker-registry and skopeo are installed");
     }
 
