@@ -100,6 +100,11 @@ public final class SupernodeCommand implements Callable<Integer> {
     @Option(names = "--source-deny", split = ",", description = "These hosts/.domains/IPs/CIDRs are never fetched.")
     List<String> sourceDeny = new ArrayList<>();
 
+    @Option(names = "--source-ca", paramLabel = "PEM",
+            description = "CA certificates (PEM file, repeatable) trusted for https sources besides the JVM's, "
+                    + "e.g. a private registry's CA. Clients cannot add CAs: the cache is shared by all of them.")
+    List<Path> sourceCas = new ArrayList<>();
+
     @Option(names = "--verbose", description = "Debug logging.")
     boolean verbose;
 
@@ -129,7 +134,7 @@ public final class SupernodeCommand implements Callable<Integer> {
                     .maxInFlight(maxInFlight).uploadsPerPeer(uploadsPerPeer).downLinkKbps(downLink)
                     .waitTimeout(duration("--wait-timeout", waitTimeout))
                     .cdnDuplicateAfter(duration("--cdn-duplicate-after", cdnDuplicateAfter))
-                    .sourceAllow(sourceAllow).sourceDeny(sourceDeny).build();
+                    .sourceAllow(sourceAllow).sourceDeny(sourceDeny).sourceCas(sourceCas).build();
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), "supernode: " + e.getMessage());
         }

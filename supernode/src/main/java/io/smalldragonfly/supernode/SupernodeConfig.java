@@ -33,6 +33,7 @@ import java.util.Objects;
  * @param heartbeatTimeout     a peer that heartbeats and then stops for this long is no longer a holder
  * @param sourceAllow          if not empty, only these hosts / CIDRs may be fetched
  * @param sourceDeny           these hosts / CIDRs are never fetched
+ * @param sourceCas            PEM files of CAs trusted for https sources besides the JVM's
  */
 public record SupernodeConfig(
         Path home,
@@ -57,7 +58,8 @@ public record SupernodeConfig(
         Duration peerFailureWindow,
         Duration heartbeatTimeout,
         List<String> sourceAllow,
-        List<String> sourceDeny) {
+        List<String> sourceDeny,
+        List<Path> sourceCas) {
 
     public SupernodeConfig {
         Objects.requireNonNull(home, "home");
@@ -75,6 +77,7 @@ public record SupernodeConfig(
         checkPositive("peerFailureLimit", peerFailureLimit);
         sourceAllow = sourceAllow == null ? List.of() : List.copyOf(sourceAllow);
         sourceDeny = sourceDeny == null ? List.of() : List.copyOf(sourceDeny);
+        sourceCas = sourceCas == null ? List.of() : List.copyOf(sourceCas);
         for (Duration d : List.of(sourceTimeout, taskExpiry, failureCacheTtl, waitTimeout, pieceTimeout,
                 cdnDuplicateAfter, peerFailureWindow, heartbeatTimeout)) {
             if (d == null || d.isNegative()) {
@@ -127,6 +130,7 @@ public record SupernodeConfig(
         b.heartbeatTimeout = heartbeatTimeout;
         b.sourceAllow = sourceAllow;
         b.sourceDeny = sourceDeny;
+        b.sourceCas = sourceCas;
         return b;
     }
 
@@ -173,6 +177,7 @@ public record SupernodeConfig(
         private Duration heartbeatTimeout = Duration.ofSeconds(90);
         private List<String> sourceAllow = List.of();
         private List<String> sourceDeny = List.of();
+        private List<Path> sourceCas = List.of();
 
         private Builder(Path home) {
             this.home = home;
@@ -200,12 +205,13 @@ public record SupernodeConfig(
         public Builder heartbeatTimeout(Duration v) { heartbeatTimeout = v; return this; }
         public Builder sourceAllow(List<String> v) { sourceAllow = v; return this; }
         public Builder sourceDeny(List<String> v) { sourceDeny = v; return this; }
+        public Builder sourceCas(List<Path> v) { sourceCas = v; return this; }
 
         public SupernodeConfig build() {
             return new SupernodeConfig(home, bindHost, apiPort, downloadPort, advertiseIp, cdnUploadRate,
                     sourceTimeout, cacheQuota, minFreeDisk, taskExpiry, piecesPerAnswer, maxInFlight,
                     uploadsPerPeer, downLinkKbps, failureCacheTtl, waitTimeout, pieceTimeout, cdnDuplicateAfter,
-                    peerFailureLimit, peerFailureWindow, heartbeatTimeout, sourceAllow, sourceDeny);
+                    peerFailureLimit, peerFailureWindow, heartbeatTimeout, sourceAllow, sourceDeny, sourceCas);
         }
     }
 }

@@ -13,24 +13,16 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import io.smalldragonfly.common.http.Transport;
+import io.smalldragonfly.common.tls.TrustStores;
 import io.smalldragonfly.dfdaemon.config.DfdaemonConfig;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.GeneralSecurityException;
-import java.security.KeyStore;
-import java.security.cert.Certificate;
-import java.security.cert.CertificateFactory;
-import java.security.cert.X509Certificate;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
-import javax.net.ssl.X509TrustManager;
 
 /**
  * Client connections from dfdaemon to registries and origins: plain or TLS, {@code AUTO_READ}
@@ -68,46 +60,7 @@ public final class Upstreams {
         if (cas.isEmpty()) {
             return b.endpointIdentificationAlgorithm("HTTPS").build();
         }
-        return b.trustManager(trustWithExtraCas(cas)).endpointIdentificationAlgorithm("HTTPS").build();
-    }
-
-    /** The JVM's default CAs plus the certificates in {@code pemFiles}. */
-    static TrustManagerFactory trustWithExtraCas(List<Path> pemFiles) {
-        try {
-            KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
-            store.load(null, null);
-            TrustManagerFactory jvm = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-            jvm.init((KeyStore) null);
-            int i = 0;
-            for (TrustManager tm : jvm.getTrustManagers()) {
-                if (tm instanceof X509TrustManager x) {
-                    for (X509Certificate c : x.getAcceptedIssuers()) {
-                        store.setCertificateEntry("jvm-" + i++, c);
-                    }
-                }
-            }
-            CertificateFactory cf = CertificateFactory.getInstance("X.509");
-            for (Path pem : pemFiles) {
-                List<Certificate> certs = new ArrayList<>();
-                try (InputStream in = Files.newInputStream(pem)) {
-                    certs.addAll(cf.generateCertificates(in));
-                } catch (IOException | java.security.cert.CertificateException e) {
-                    throw new IllegalArgumentException("registry CA: cannot read '" + pem + "' (" + e.getMessage()
-                            + "); expected a PEM file of CA certificates");
-                }
-                if (certs.isEmpty()) {
-                    throw new IllegalArgumentException("registry CA: '" + pem + "' holds no certificate (expected PEM)");
-                }
-                for (Certificate c : certs) {
-                    store.setCertificateEntry("extra-" + i++, c);
-                }
-            }
-            TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-            tmf.init(store);
-            return tmf;
-        } catch (GeneralSecurityException | IOException e) {
-            throw new IllegalStateException("TLS: cannot build the registry trust store: " + e.getMessage(), e);
-        }
+        return b.trustManager(TrustStores.withExtraCas(cas, "registry CA")).endpointIdentificationAlgorithm("HTTPS").build();
     }
 
     /**

@@ -7,6 +7,7 @@ import io.netty.pkitesting.CertificateBuilder;
 import io.netty.pkitesting.X509Bundle;
 import io.smalldragonfly.common.testing.Prerequisites;
 import io.smalldragonfly.common.util.Digests;
+import io.smalldragonfly.dfdaemon.blob.BlobFetcher;
 import io.smalldragonfly.dfdaemon.blob.BlobRequest;
 import io.smalldragonfly.dfdaemon.blob.EngineBlobFetcher;
 import io.smalldragonfly.dfget.engine.SupernodeAddress;
@@ -80,7 +81,8 @@ class RealRegistrySkopeoTest {
         Image image = buildOciLayout(dir.resolve("layout"));
         run(SKOPEO, "--insecure-policy", "copy", "--dest-tls-verify=false",
                 "oci:" + dir.resolve("layout") + ":v1", "docker://127.0.0.1:" + registryPort + "/library/dfhello:v1");
-        pullThroughDfdaemon(DfdaemonConfig.forRegistry(URI.create("http://127.0.0.1:" + registryPort), dir), image, null);
+        pullThroughDfdaemon(DfdaemonConfig.forRegistry(URI.create("http://127.0.0.1:" + registryPort), dir), image, null,
+                direct -> direct);
     }
 
     /** An HTTPS registry (certificate from a CA generated here) behind htpasswd basic auth. */
@@ -115,8 +117,15 @@ class RealRegistrySkopeoTest {
                 "oci:" + dir.resolve("layout") + ":v1", "docker://127.0.0.1:" + registryPort + "/library/dfhello:v1");
         DfdaemonConfig config = DfdaemonConfig.forRegistry(URI.create("https://127.0.0.1:" + registryPort), dir)
                 .withTls(List.of(caPem), false);
-        List<BlobRequest> seen = pullThroughDfdaemon(config, image, creds);
-        assertThat(seen).allSatisfy(r -> assertThat(r.headers().get("authorization")).startsWith("Basic "));
+        // Blobs through the swarm: the supernode's CDN trusts the registry's CA through --source-ca.
+        try (Supernode sn = Supernode.start(SupernodeConfig.forTest(dir.resolve("sn")).toBuilder()
+                     .sourceCas(List.of(caPem)).build());
+             EngineBlobFetcher p2p = EngineBlobFetcher.start(EngineBlobFetcher.Settings.of(
+                     List.of(SupernodeAddress.of("127.0.0.1", sn.apiPort())), dir.resolve("node")))) {
+            List<BlobRequest> seen = pullThroughDfdaemon(config, image, creds, direct -> p2p);
+            assertThat(seen).allSatisfy(r -> assertThat(r.headers().get("authorization")).startsWith("Basic "));
+            assertThat(sn.metrics().sourceBytesTotal()).as("the CDN fetched the blobs over https").isPositive();
+        }
     }
 
     /**
@@ -185,12 +194,17 @@ class RealRegistrySkopeoTest {
         }
     }
 
-    /** Pulls docker.io/library/dfhello:v1 with dfdaemon as the mirror; {@code creds} user:password or null. */
-    private List<BlobRequest> pullThroughDfdaemon(DfdaemonConfig config, Image image, String creds) throws Exception {
+    /**
+     * Pulls docker.io/library/dfhello:v1 with dfdaemon as the mirror; {@code creds} user:password or
+     * null; {@code slot} picks the blob fetcher given the direct one, and must use it: no blob may
+     * fall back to the registry.
+     */
+    private List<BlobRequest> pullThroughDfdaemon(DfdaemonConfig config, Image image, String creds,
+                                                  java.util.function.UnaryOperator<BlobFetcher> slot) throws Exception {
         List<BlobRequest> seen = new CopyOnWriteArrayList<>();
         try (DfdaemonServer dfdaemon = DfdaemonServer.start(config, direct -> request -> {
             seen.add(request);
-            return direct.fetch(request);
+            return slot.apply(direct).fetch(request);
         })) {
             Path conf = dir.resolve("registries.conf");
             Files.writeString(conf, """
@@ -222,6 +236,7 @@ class RealRegistrySkopeoTest {
                     .as("every blob went through the blob fetcher, keyed by digest")
                     .containsAll(image.blobDigests());
             assertThat(dfdaemon.metrics().blobs("p2p")).isGreaterThanOrEqualTo(image.blobDigests().size());
+            assertThat(dfdaemon.metrics().blobs("direct")).as("no fallback to the registry").isZero();
             assertThat(dfdaemon.metrics().requests("registry")).as("manifest and /v2/ were reverse-proxied").isPositive();
         }
         return seen;

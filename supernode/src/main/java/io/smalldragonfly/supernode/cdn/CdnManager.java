@@ -97,7 +97,7 @@ public final class CdnManager implements AutoCloseable {
     public CdnManager(SupernodeConfig config, Scheduler scheduler, CdnListener listener) {
         this.store = new CacheStore(config.cacheDir());
         this.source = new SourceClient(new SourcePolicy(config.sourceAllow(), config.sourceDeny()),
-                config.sourceTimeout());
+                config.sourceTimeout(), config.sourceCas());
         this.scheduler = scheduler;
         this.listener = listener;
         this.failureTtl = config.failureCacheTtl();

@@ -2,12 +2,14 @@ package io.smalldragonfly.supernode.cdn;
 
 import io.smalldragonfly.common.protocol.ProtocolException;
 import io.smalldragonfly.common.protocol.ResultCode;
+import io.smalldragonfly.common.tls.TrustStores;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -48,13 +50,21 @@ public final class SourceClient {
     private final Duration timeout;
 
     public SourceClient(SourcePolicy policy, Duration timeout) {
+        this(policy, timeout, List.of());
+    }
+
+    /** @param extraCas PEM files of CAs trusted besides the JVM's ({@code --source-ca}) */
+    public SourceClient(SourcePolicy policy, Duration timeout, List<Path> extraCas) {
         this.policy = policy;
         this.timeout = timeout;
-        this.client = HttpClient.newBuilder()
+        HttpClient.Builder b = HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
                 .followRedirects(HttpClient.Redirect.NEVER)
-                .connectTimeout(timeout)
-                .build();
+                .connectTimeout(timeout);
+        if (!extraCas.isEmpty()) {
+            b.sslContext(TrustStores.clientContext(extraCas, "--source-ca"));
+        }
+        this.client = b.build();
     }
 
     /** Parses {@code "Name: value"} lines; a malformed line is a protocol error naming it. */
