@@ -222,7 +222,12 @@ final class P2pSession {
                             cdnTemplate = t;
                             d.engine.cdnLocation(sn.node(), t.peerIp(), t.peerPort());
                         }
-                        if (!d.tracker.has(t.pieceNum()) && !inflight.containsKey(t.pieceNum())) {
+                        if (d.tracker.has(t.pieceNum())) {
+                            // The supernode thinks we lack a piece we hold (it drops a holder's piece
+                            // when a peer failed to fetch it, e.g. before our upload server listened):
+                            // say we hold it, or it would assign the piece to us forever.
+                            reportHeld(t);
+                        } else if (!inflight.containsKey(t.pieceNum())) {
                             pending.remove(t.pieceNum());
                             pending.put(t.pieceNum(), t);
                         }
@@ -421,6 +426,15 @@ final class P2pSession {
             }
         }
         return new PeerTaskRequest(d.cid, t.cid(), snTaskId, t.range(), PeerTaskStatus.RUNNING, PieceResult.FAIL);
+    }
+
+    private void reportHeld(PieceTask t) {
+        log.info("supernode assigned piece {} again, which is already here; reporting it held", t.pieceNum());
+        try {
+            sn.reportSuccess(new PieceSuccessReport(snTaskId, d.cid, t.cid(), t.range()));
+        } catch (IOException e) {
+            log.warn("piece {} success report failed: {}", t.pieceNum(), e.getMessage());
+        }
     }
 
     private static void pause(long millis) throws DownloadException {

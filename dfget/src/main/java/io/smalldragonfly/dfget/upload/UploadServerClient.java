@@ -105,6 +105,12 @@ public final class UploadServerClient {
         cmd.add(javaCommand());
         cmd.add("-XX:+UseSerialGC");
         cmd.add("-Xmx64m");
+        // The class-data-sharing archive bin/dfget started this JVM with fits the server too (same classpath).
+        for (String arg : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+            if (arg.startsWith("-XX:SharedArchiveFile=") || arg.startsWith("-Xlog:cds")) {
+                cmd.add(arg);
+            }
+        }
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add("io.smalldragonfly.dfget.DfgetMain");

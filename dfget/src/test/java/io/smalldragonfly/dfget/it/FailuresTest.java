@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.smalldragonfly.common.protocol.PieceErrorReport;
+import io.smalldragonfly.common.protocol.PieceErrorType;
 import io.smalldragonfly.common.protocol.QueryParams;
 import io.smalldragonfly.common.testing.TestOrigin;
 import io.smalldragonfly.common.util.Digests;
@@ -14,6 +16,7 @@ import io.smalldragonfly.dfget.engine.DownloadResult;
 import io.smalldragonfly.dfget.engine.Failure;
 import io.smalldragonfly.dfget.engine.Pattern;
 import io.smalldragonfly.dfget.engine.SupernodeAddress;
+import io.smalldragonfly.dfget.engine.SupernodeClient;
 import io.smalldragonfly.dfget.store.DataDir;
 import io.smalldragonfly.supernode.Supernode;
 import io.smalldragonfly.supernode.SupernodeConfig;
@@ -229,6 +232,25 @@ class FailuresTest {
         DownloadResult r = b.await();
         assertThat(Digests.md5Hex(r.output())).isEqualTo(file.md5());
         assertThat(r.fromPeers()).as("b was fetching from a").isGreaterThan(0);
+    }
+
+    @Test
+    void aPieceTheSupernodeForgotWeHoldIsReportedHeldNotAwaitedForever() throws Exception {
+        // Another peer failing to fetch from b (say, before b's upload server listened) makes the
+        // supernode drop b's pieces; it then assigns them to b again, which already has them.
+        Download a = peer("a").engine.start(request("a.bin").notbs(true).build());
+        a.await();
+        Download b = peer("b").engine.start(request("b.bin").notbs(true).localLimit(6L << 20).build());
+        await().atMost(Duration.ofSeconds(20)).until(() -> b.progress().bytes() >= 8L << 20);
+        SupernodeClient sn = new SupernodeClient(SupernodeAddress.of("127.0.0.1", supernode.apiPort()));
+        int pieceSize = 4 * 1024 * 1024;
+        int pieces = io.smalldragonfly.common.piece.PieceLayout.of(SIZE).pieceCount();
+        for (int n = 0; n < pieces; n++) {
+            sn.reportError(new PieceErrorReport(b.taskId(), io.smalldragonfly.common.piece.PieceRange.of(n, pieceSize)
+                    .toString(), a.cid(), b.cid(), "127.0.0.1", "", "", PieceErrorType.FILE_NOT_EXIST));
+        }
+        DownloadResult r = b.result().get(30, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(Digests.md5Hex(r.output())).isEqualTo(file.md5());
     }
 
     @Test
