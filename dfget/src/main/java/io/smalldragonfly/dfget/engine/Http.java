@@ -1,15 +1,14 @@
 package io.smalldragonfly.dfget.engine;
 
 import io.smalldragonfly.common.Version;
+import io.smalldragonfly.common.tls.TrustStores;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.HttpURLConnection;
 import java.net.URL;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
+import java.security.GeneralSecurityException;
 import java.security.cert.Certificate;
-import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.util.List;
 import javax.net.ssl.HostnameVerifier;
@@ -17,7 +16,6 @@ import javax.net.ssl.HttpsURLConnection;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocketFactory;
 import javax.net.ssl.TrustManager;
-import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509TrustManager;
 
 /**
@@ -60,34 +58,12 @@ final class Http {
                 ctx.init(null, new TrustManager[] {new TrustAll()}, null);
                 return new Http(ctx.getSocketFactory(), (h, s) -> true);
             }
-            KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
-            ks.load(null, null);
-            TrustManagerFactory def = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-            def.init((KeyStore) null);
-            int i = 0;
-            for (TrustManager tm : def.getTrustManagers()) {
-                if (tm instanceof X509TrustManager x) {
-                    for (X509Certificate c : x.getAcceptedIssuers()) {
-                        ks.setCertificateEntry("jdk-" + i++, c);
-                    }
-                }
-            }
-            CertificateFactory cf = CertificateFactory.getInstance("X.509");
-            for (Path p : cacerts) {
-                try (InputStream in = Files.newInputStream(p)) {
-                    for (Certificate c : cf.generateCertificates(in)) {
-                        ks.setCertificateEntry("user-" + i++, c);
-                    }
-                }
-            }
-            TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-            tmf.init(ks);
-            ctx.init(null, tmf.getTrustManagers(), null);
+            ctx.init(null, TrustStores.withExtraCas(cacerts, "--cacerts").getTrustManagers(), null);
             return new Http(ctx.getSocketFactory(), null);
-        } catch (IOException e) {
-            throw e;
-        } catch (Exception e) {
-            throw new IOException("cacerts: cannot load (" + e.getMessage() + "); expected PEM certificate files", e);
+        } catch (IllegalArgumentException e) {
+            throw new IOException(e.getMessage(), e);
+        } catch (GeneralSecurityException e) {
+            throw new IOException("--cacerts: cannot build a TLS context (" + e.getMessage() + ")", e);
         }
     }
 
