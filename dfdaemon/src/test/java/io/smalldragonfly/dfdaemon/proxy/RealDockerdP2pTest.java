@@ -1,23 +1,21 @@
 package io.smalldragonfly.dfdaemon.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import io.smalldragonfly.common.testing.Prerequisites;
 import io.smalldragonfly.common.util.Digests;
 import io.smalldragonfly.dfdaemon.blob.EngineBlobFetcher;
 import io.smalldragonfly.dfdaemon.config.DfdaemonConfig;
 import io.smalldragonfly.dfdaemon.testing.FakeRegistry;
+import io.smalldragonfly.dfdaemon.testing.LocalTools;
 import io.smalldragonfly.dfdaemon.testing.PrivateDockerd;
 import io.smalldragonfly.dfget.engine.SupernodeAddress;
 import io.smalldragonfly.supernode.Supernode;
 import io.smalldragonfly.supernode.SupernodeConfig;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -44,7 +42,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class RealDockerdP2pTest {
 
-    static final String REGISTRY = "/usr/bin/docker-registry";
+    static final String REGISTRY = LocalTools.REGISTRY;
     static final String SKOPEO = "/usr/bin/skopeo";
     static final String BUSYBOX = "/bin/busybox";
     static final String IMAGE = "library/dfp2p";
@@ -87,7 +85,7 @@ class RealDockerdP2pTest {
         for (String tool : List.of(REGISTRY, SKOPEO, BUSYBOX)) {
             Prerequisites.require(Files.isExecutable(Path.of(tool)), tool + " is needed (scripts/install-deps.sh)");
         }
-        int registryPort = freePort();
+        int registryPort = LocalTools.freePort();
         startRegistry(registryPort);
 
         // build and push with a private dockerd (no mirror), then forget the image
@@ -162,7 +160,7 @@ class RealDockerdP2pTest {
         new java.security.SecureRandom().nextBytes(salt);
         Path htpasswd = Files.writeString(dir.resolve("htpasswd"), FakeRegistry.USER + ":"
                 + OpenBSDBCrypt.generate("2a", FakeRegistry.PASSWORD.toCharArray(), salt, 6) + "\n");
-        int registryPort = freePort();
+        int registryPort = LocalTools.freePort();
         startRegistry(registryPort, """
                 auth:
                   htpasswd:
@@ -268,46 +266,10 @@ class RealDockerdP2pTest {
     }
 
     private void startRegistry(int port, String extraYaml) throws IOException {
-        Path config = Files.writeString(dir.resolve("registry.yml"), """
-                version: 0.1
-                log:
-                  level: info
-                  accesslog:
-                    disabled: false
-                storage:
-                  filesystem:
-                    rootdirectory: %s
-                http:
-                  addr: 127.0.0.1:%d
-                  secret: dfdaemon-test
-                """.formatted(dir.resolve("registry-data"), port) + extraYaml);
-        registry = new ProcessBuilder(REGISTRY, "serve", config.toString())
-                .redirectErrorStream(true).redirectOutput(dir.resolve("registry.log").toFile()).start();
-        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100)).ignoreExceptions()
-                .until(() -> {
-                    try (java.net.Socket probe = new java.net.Socket("127.0.0.1", port)) {
-                        return probe.isConnected() && registry.isAlive();
-                    }
-                });
+        registry = LocalTools.startRegistry(dir, port, extraYaml);
     }
 
     private void run(String... command) throws IOException, InterruptedException {
-        Path out = Files.createTempFile(dir, "cmd", ".log");
-        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out.toFile());
-        pb.environment().put("TMPDIR", dir.toString());
-        pb.environment().put("REGISTRY_AUTH_FILE", dir.resolve("auth.json").toString());
-        Process p = pb.start();
-        boolean exited = p.waitFor(120, TimeUnit.SECONDS);
-        if (!exited) {
-            p.destroyForcibly();
-        }
-        assertThat(exited && p.exitValue() == 0)
-                .as("%s failed:%n%s", String.join(" ", command), Files.readString(out)).isTrue();
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
+        LocalTools.run(dir, command);
     }
 }

@@ -10,14 +10,14 @@ import io.smalldragonfly.common.util.Digests;
 import io.smalldragonfly.dfdaemon.blob.BlobFetcher;
 import io.smalldragonfly.dfdaemon.blob.BlobRequest;
 import io.smalldragonfly.dfdaemon.blob.EngineBlobFetcher;
+import io.smalldragonfly.dfdaemon.config.DfdaemonConfig;
+import io.smalldragonfly.dfdaemon.testing.FakeRegistry;
+import io.smalldragonfly.dfdaemon.testing.LocalTools;
 import io.smalldragonfly.dfget.engine.SupernodeAddress;
 import io.smalldragonfly.supernode.Supernode;
 import io.smalldragonfly.supernode.SupernodeConfig;
-import io.smalldragonfly.dfdaemon.config.DfdaemonConfig;
-import io.smalldragonfly.dfdaemon.testing.FakeRegistry;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -53,7 +53,7 @@ class RealRegistrySkopeoTest {
     @TempDir
     Path dir;
 
-    static final String REGISTRY = "/usr/bin/docker-registry";
+    static final String REGISTRY = LocalTools.REGISTRY;
     static final String SKOPEO = "/usr/bin/skopeo";
     static final String CONTAINERD = "/usr/bin/containerd";
     static final String CTR = "/usr/bin/ctr";
@@ -76,7 +76,7 @@ class RealRegistrySkopeoTest {
     @Test
     void skopeoPullsThroughDfdaemonFromARealRegistry() throws Exception {
         assumeTools();
-        int registryPort = freePort();
+        int registryPort = LocalTools.freePort();
         startRegistry(registryPort, "");
         Image image = buildOciLayout(dir.resolve("layout"));
         run(SKOPEO, "--insecure-policy", "copy", "--dest-tls-verify=false",
@@ -101,7 +101,7 @@ class RealRegistrySkopeoTest {
         Path htpasswd = Files.writeString(dir.resolve("htpasswd"), FakeRegistry.USER + ":"
                 + OpenBSDBCrypt.generate("2a", FakeRegistry.PASSWORD.toCharArray(), salt, 6) + "\n");
 
-        int registryPort = freePort();
+        int registryPort = LocalTools.freePort();
         startRegistry(registryPort, """
                   tls:
                     certificate: %s
@@ -138,7 +138,7 @@ class RealRegistrySkopeoTest {
         assumeTools();
         Prerequisites.require(Files.isExecutable(Path.of(CONTAINERD)) && Files.isExecutable(Path.of(CTR)),
                 "containerd and ctr are installed");
-        int registryPort = freePort();
+        int registryPort = LocalTools.freePort();
         startRegistry(registryPort, "");
         Image image = buildOciLayout(dir.resolve("layout"));
         run(SKOPEO, "--insecure-policy", "copy", "--dest-tls-verify=false",
@@ -297,46 +297,10 @@ class RealRegistrySkopeoTest {
     }
 
     private void startRegistry(int port, String extraYaml) throws IOException {
-        Path config = dir.resolve("registry.yml");
-        Files.writeString(config, """
-                version: 0.1
-                log:
-                  level: warn
-                storage:
-                  filesystem:
-                    rootdirectory: %s
-                http:
-                  addr: 127.0.0.1:%d
-                  secret: dfdaemon-test
-                """.formatted(dir.resolve("registry-data"), port) + extraYaml);
-        registry = new ProcessBuilder(REGISTRY, "serve", config.toString())
-                .redirectErrorStream(true).redirectOutput(dir.resolve("registry.log").toFile()).start();
-        // up when it accepts connections (TLS and auth make a plain GET of /v2/ fail either way)
-        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100)).ignoreExceptions()
-                .until(() -> {
-                    try (java.net.Socket probe = new java.net.Socket("127.0.0.1", port)) {
-                        return probe.isConnected() && registry.isAlive();
-                    }
-                });
+        registry = LocalTools.startRegistry(dir, port, extraYaml);
     }
 
     private void run(String... command) throws IOException, InterruptedException {
-        Path out = Files.createTempFile(dir, "cmd", ".log");
-        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out.toFile());
-        pb.environment().put("REGISTRY_AUTH_FILE", dir.resolve("auth.json").toString());
-        pb.environment().put("TMPDIR", dir.toString());
-        Process p = pb.start();
-        boolean exited = p.waitFor(120, TimeUnit.SECONDS);
-        if (!exited) {
-            p.destroyForcibly();
-        }
-        assertThat(exited && p.exitValue() == 0)
-                .as("%s failed:%n%s", String.join(" ", command), Files.readString(out)).isTrue();
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
+        LocalTools.run(dir, command);
     }
 }
