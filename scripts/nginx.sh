@@ -2,7 +2,7 @@
 # Run a private nginx instance serving static files from ROOTDIR on 127.0.0.1:PORT.
 #
 #   scripts/nginx.sh start PORT ROOTDIR
-#   scripts/nginx.sh stop ROOTDIR
+#   scripts/nginx.sh stop ROOTDIR      (removes the state dir, logs included)
 #   scripts/nginx.sh status ROOTDIR
 #
 # One instance per ROOTDIR. Config, pid, logs and temp dirs live in a state dir
@@ -95,7 +95,8 @@ CONF
       alive "$pid" && kill -TERM "$pid" 2>/dev/null || true
       log "stopped (pid $pid)"
     else log "not running"; fi
-    rm -f "$S/nginx.pid" ;;
+    # the state dir (config, logs, temp files) goes with the instance: read logs before stopping
+    rm -rf "$S" ;;
   status)
     [[ $# -eq 2 ]] || usage
     S=$(state_dir "$(abs "$2")")
