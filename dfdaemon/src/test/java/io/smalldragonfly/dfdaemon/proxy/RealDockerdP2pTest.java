@@ -123,15 +123,7 @@ class RealDockerdP2pTest {
         DfdaemonServer nodeB = node(registryUri, sn, dir.resolve("b"));
         double peerBefore = sn.metrics().scheduledFrom("peer");
         double cdnBefore = sn.metrics().scheduledFrom("cdn");
-        Path conf = Files.writeString(dir.resolve("registries.conf"), """
-                [[registry]]
-                prefix = "docker.io"
-                location = "docker.io"
-
-                [[registry.mirror]]
-                location = "127.0.0.1:%d"
-                insecure = true
-                """.formatted(nodeB.port()));
+        Path conf = LocalTools.registriesConf(dir, nodeB.port());
         run(SKOPEO, "--insecure-policy", "--registries-conf", conf.toString(), "copy",
                 "docker://docker.io/" + IMAGE + ":v1", "dir:" + dir.resolve("pulled"));
         for (String d : blobs) {
@@ -179,15 +171,7 @@ class RealDockerdP2pTest {
 
         Supernode sn = track(Supernode.start(SupernodeConfig.forTest(dir.resolve("sn"))));
         DfdaemonServer nodeA = node(URI.create("http://127.0.0.1:" + registryPort), sn, dir.resolve("a"));
-        Path conf = Files.writeString(dir.resolve("registries.conf"), """
-                [[registry]]
-                prefix = "docker.io"
-                location = "docker.io"
-
-                [[registry.mirror]]
-                location = "127.0.0.1:%d"
-                insecure = true
-                """.formatted(nodeA.port()));
+        Path conf = LocalTools.registriesConf(dir, nodeA.port());
         // containers/image looks credentials up by the mirror's host
         Files.writeString(dir.resolve("auth.json"), "{\"auths\":{\"127.0.0.1:" + nodeA.port() + "\":{\"auth\":\""
                 + java.util.Base64.getEncoder().encodeToString(creds.getBytes(java.nio.charset.StandardCharsets.UTF_8))

@@ -206,16 +206,7 @@ class RealRegistrySkopeoTest {
             seen.add(request);
             return slot.apply(direct).fetch(request);
         })) {
-            Path conf = dir.resolve("registries.conf");
-            Files.writeString(conf, """
-                    [[registry]]
-                    prefix = "docker.io"
-                    location = "docker.io"
-
-                    [[registry.mirror]]
-                    location = "127.0.0.1:%d"
-                    insecure = true
-                    """.formatted(dfdaemon.port()));
+            Path conf = LocalTools.registriesConf(dir, dfdaemon.port());
             List<String> cmd = new ArrayList<>(List.of(SKOPEO, "--insecure-policy", "--registries-conf", conf.toString(),
                     "copy"));
             if (creds != null) {

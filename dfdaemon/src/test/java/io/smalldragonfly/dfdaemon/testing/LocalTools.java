@@ -66,6 +66,22 @@ public final class LocalTools {
                 .as("%s failed:%n%s", String.join(" ", command), Files.readString(out)).isTrue();
     }
 
+    /**
+     * Writes {@code dir/registries.conf} for skopeo (containers/image): docker.io images come from
+     * the plain-HTTP mirror on 127.0.0.1:{@code mirrorPort}. Returns the file.
+     */
+    public static Path registriesConf(Path dir, int mirrorPort) throws IOException {
+        return Files.writeString(dir.resolve("registries.conf"), """
+                [[registry]]
+                prefix = "docker.io"
+                location = "docker.io"
+
+                [[registry.mirror]]
+                location = "127.0.0.1:%d"
+                insecure = true
+                """.formatted(mirrorPort));
+    }
+
     public static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();
