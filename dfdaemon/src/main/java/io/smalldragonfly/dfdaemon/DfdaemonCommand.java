@@ -1,5 +1,6 @@
 package io.smalldragonfly.dfdaemon;
 
+import io.smalldragonfly.common.cli.DurationConverter;
 import io.smalldragonfly.common.cli.VersionProvider;
 import io.smalldragonfly.common.log.Logging;
 import io.smalldragonfly.common.task.UrlFilter;
@@ -115,25 +116,6 @@ public final class DfdaemonCommand implements Callable<Integer> {
 
     DfdaemonCommand(Function<BlobFetcher, BlobFetcher> p2p) {
         this.p2p = p2p;
-    }
-
-    /** Seconds, or a number with ms, s, m or h. */
-    static final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
-        @Override
-        public Duration convert(String value) {
-            java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+)(ms|s|m|h)?").matcher(value.trim());
-            if (!m.matches()) {
-                throw new CommandLine.TypeConversionException("'" + value + "' (expected seconds or 90s, 3m, 1h)");
-            }
-            long n = Long.parseLong(m.group(1));
-            String unit = m.group(2) == null ? "s" : m.group(2);
-            return switch (unit) {
-                case "ms" -> Duration.ofMillis(n);
-                case "m" -> Duration.ofMinutes(n);
-                case "h" -> Duration.ofHours(n);
-                default -> Duration.ofSeconds(n);
-            };
-        }
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.smalldragonfly.dfget;
 
+import io.smalldragonfly.common.cli.DurationConverter;
 import io.smalldragonfly.common.cli.VersionProvider;
 import io.smalldragonfly.common.log.Logging;
 import io.smalldragonfly.common.protocol.Json;
@@ -83,7 +84,7 @@ public final class DfgetCommand implements Callable<Integer> {
             description = "Slowest acceptable rate of a piece (sets its deadline). Default: 64K.")
     long minRate = 64 * 1024;
 
-    @Option(names = {"-e", "--timeout"}, converter = Converters.Seconds.class, paramLabel = "SECONDS",
+    @Option(names = {"-e", "--timeout"}, converter = DurationConverter.class, paramLabel = "SECONDS",
             description = "Give up after this long (300, 90s, 5m); 0 = never. Default: 0.")
     Duration timeout = Duration.ZERO;
 
@@ -119,11 +120,11 @@ public final class DfgetCommand implements Callable<Integer> {
     @Option(names = "--port", description = "Upload server port when one is started; 0 picks a free one. Default: 0.")
     int port;
 
-    @Option(names = "--alivetime", converter = Converters.Seconds.class, paramLabel = "DURATION",
+    @Option(names = "--alivetime", converter = DurationConverter.class, paramLabel = "DURATION",
             description = "Upload server exits after this long idle. Default: 5m.")
     Duration aliveTime = Duration.ofMinutes(5);
 
-    @Option(names = "--expiretime", converter = Converters.Seconds.class, paramLabel = "DURATION",
+    @Option(names = "--expiretime", converter = DurationConverter.class, paramLabel = "DURATION",
             description = "Upload server stops serving a file unused this long. Default: 3m.")
     Duration expireTime = Duration.ofMinutes(3);
 

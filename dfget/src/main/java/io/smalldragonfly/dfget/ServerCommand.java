@@ -1,5 +1,6 @@
 package io.smalldragonfly.dfget;
 
+import io.smalldragonfly.common.cli.DurationConverter;
 import io.smalldragonfly.common.cli.VersionProvider;
 import io.smalldragonfly.common.log.Logging;
 import io.smalldragonfly.common.protocol.Json;
@@ -47,11 +48,11 @@ final class ServerCommand implements Callable<Integer> {
     @Option(names = "--port", description = "Port to listen on; 0 picks a free one. Default: 0.")
     int port;
 
-    @Option(names = "--alivetime", converter = Converters.Seconds.class,
+    @Option(names = "--alivetime", converter = DurationConverter.class,
             description = "Exit after this long without uploads or downloads. Default: 5m.")
     Duration aliveTime = Duration.ofMinutes(5);
 
-    @Option(names = "--expiretime", converter = Converters.Seconds.class,
+    @Option(names = "--expiretime", converter = DurationConverter.class,
             description = "Stop serving a file not used for this long. Default: 3m.")
     Duration expireTime = Duration.ofMinutes(3);
 

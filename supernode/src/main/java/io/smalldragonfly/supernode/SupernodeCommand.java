@@ -3,13 +3,13 @@ package io.smalldragonfly.supernode;
 import io.smalldragonfly.common.cli.VersionProvider;
 import io.smalldragonfly.common.config.LayeredDefaults;
 import io.smalldragonfly.common.log.Logging;
+import io.smalldragonfly.common.util.Durations;
 import io.smalldragonfly.common.util.Sizes;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -140,22 +140,11 @@ public final class SupernodeCommand implements Callable<Integer> {
         }
     }
 
-    /** {@code 500ms}, {@code 15s}, {@code 10m}, {@code 3h}, {@code 1d}, or plain seconds. */
     static Duration duration(String option, String text) {
-        String s = text.trim().toLowerCase(Locale.ROOT);
         try {
-            if (s.endsWith("ms")) {
-                return Duration.ofMillis(Long.parseLong(s.substring(0, s.length() - 2)));
-            }
-            long n = Long.parseLong(s.replaceAll("[smhd]$", ""));
-            return switch (s.charAt(s.length() - 1)) {
-                case 'm' -> Duration.ofMinutes(n);
-                case 'h' -> Duration.ofHours(n);
-                case 'd' -> Duration.ofDays(n);
-                default -> Duration.ofSeconds(n);
-            };
-        } catch (NumberFormatException | IndexOutOfBoundsException e) {
-            throw new IllegalArgumentException(option + ": '" + text + "' (expected a duration such as 500ms, 15s, 10m, 3h)");
+            return Durations.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(option + ": " + e.getMessage());
         }
     }
 
