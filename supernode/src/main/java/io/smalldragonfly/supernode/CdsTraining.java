@@ -81,7 +81,7 @@ public final class CdsTraining {
         for (int i = 0; i < 100; i++) {
             ApiResponse r = call("GET", api + "/peer/task?" + poll.toQuery(), null);
             if (r.resultCode() == ResultCode.PEER_CONTINUE) {
-                PieceTask t = Json.convert(r.data(), PieceTask[].class)[0];
+                PieceTask t = r.data(PieceTask[].class)[0];
                 HttpURLConnection c = (HttpURLConnection) new URL("http", t.peerIp(), t.peerPort(), t.path())
                         .openConnection();
                 c.setRequestProperty("Range", "bytes=" + t.range());
