@@ -4,15 +4,19 @@ import io.smalldragonfly.common.cli.DurationConverter;
 import io.smalldragonfly.common.cli.VersionProvider;
 import io.smalldragonfly.common.log.Logging;
 import io.smalldragonfly.common.protocol.Json;
-import io.smalldragonfly.common.task.UrlFilter;
 import io.smalldragonfly.dfget.engine.Download;
 import io.smalldragonfly.dfget.engine.DownloadEngine;
 import io.smalldragonfly.dfget.engine.DownloadException;
 import io.smalldragonfly.dfget.engine.DownloadRequest;
 import io.smalldragonfly.dfget.engine.DownloadResult;
 import io.smalldragonfly.dfget.engine.EngineConfig;
+import io.smalldragonfly.dfget.engine.Failure;
 import io.smalldragonfly.dfget.engine.Pattern;
 import io.smalldragonfly.dfget.engine.SupernodeAddress;
+import io.smalldragonfly.dfget.peer.DownloadOrder;
+import io.smalldragonfly.dfget.peer.PeerClient;
+import io.smalldragonfly.dfget.peer.PeerEvent;
+import io.smalldragonfly.dfget.upload.UploadServer;
 import io.smalldragonfly.dfget.upload.UploadServerClient;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -137,13 +141,24 @@ public final class DfgetCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON object with the result on stdout at exit.")
     boolean json;
 
+    @Option(names = "--in-process",
+            description = "Run the download in this process rather than in the home's peer process.")
+    boolean inProcess;
+
     static Path defaultHome() {
         return Path.of(System.getProperty("user.home"), ".small-dragonfly");
     }
 
+    /**
+     * Checks the command line, then hands the download to the home's peer process (started when
+     * none runs), which runs every download of the home in one warm JVM beside the upload server,
+     * and follows it to the end; or, with {@code --in-process} (or when no peer process can take
+     * it), runs the engine here. Either way the output, exit codes, summary and {@code --json} are
+     * the same.
+     */
     @Override
     public Integer call() {
-        DownloadRequest request = validate();
+        DownloadRequest checked = validate(null);
         Path h = home.toAbsolutePath().normalize();
         try {
             Files.createDirectories(h.resolve("logs"));
@@ -151,14 +166,137 @@ public final class DfgetCommand implements Callable<Integer> {
             throw usage("home: cannot create '" + h + "' (" + e.getMessage() + "); expected a writable directory");
         }
         Logging.configure(h.resolve("logs"), "dfclient", verbose, console);
-        String peerIp = ip != null ? ip : routeIp(request.nodes());
+        String peerIp = ip != null ? ip : routeIp(checked.nodes());
+        if (!inProcess) {
+            Integer code = runOnPeer(h, order(peerIp), checked);
+            if (code != null) {
+                return code;
+            }
+        }
+        return runInProcess(h, validate(peerIp), peerIp);
+    }
+
+    /** This command line as an order for the peer process; paths absolute. */
+    private DownloadOrder order(String peerIp) {
+        return new DownloadOrder(url, output.toAbsolutePath().normalize().toString(), nodes, md5, identifier, headers,
+                filter, pattern, localLimit, totalLimit, minRate, timeout.toMillis(), notbs, callSystem, insecure,
+                cacerts.stream().map(p -> p.toAbsolutePath().normalize().toString()).toList(), cdnPort, peerIp);
+    }
+
+    /**
+     * Runs the download on the home's peer process. Returns its exit code, or null when no peer
+     * process can take it (it cannot start, or an older upload server runs that takes no downloads).
+     */
+    private Integer runOnPeer(Path h, DownloadOrder order, DownloadRequest request) {
+        UploadServerClient.State peer;
+        try {
+            peer = UploadServerClient.ensureState(h, serverArgs(), 30_000);
+        } catch (IOException e) {
+            log.warn("no peer process for {} ({}); downloading in this process", h, e.getMessage());
+            return null;
+        }
+        PeerClient client = new PeerClient(peer);
+        PrintWriter err = spec.commandLine().getErr();
+        ProgressBar bar = showBar || System.console() != null ? new ProgressBar(err) : null;
+        String[] taskId = {null};
+        Thread hook = new Thread(client::abort, "dfget-interrupt"); // Ctrl-C: the peer cancels, files stay for a resume
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            PeerEvent end = client.run(order, new PeerClient.Listener() {
+                @Override
+                public void accepted(String id) {
+                    taskId[0] = id;
+                }
+
+                @Override
+                public void progress(long bytes, long total) {
+                    if (bar != null) {
+                        bar.update(new Download.Progress(bytes, total));
+                    }
+                }
+            });
+            if (PeerEvent.DONE.equals(end.event())) {
+                DownloadResult r = end.result().toResult();
+                if (bar != null) {
+                    bar.done(new Download.Progress(r.length(), r.length()));
+                }
+                return succeeded(request, r);
+            }
+            if (bar != null) {
+                bar.clear();
+            }
+            DownloadException e = end.exception();
+            if (e == null) {
+                throw usage(end.message());
+            }
+            return failed(request, end.taskId() != null ? end.taskId() : taskId[0], e);
+        } catch (PeerClient.NotAPeerException e) {
+            log.info("{}; downloading in this process", e.getMessage());
+            return null;
+        } catch (java.io.InterruptedIOException e) {
+            return ExitCodes.CANCELLED;
+        } catch (IOException e) {
+            if (bar != null) {
+                bar.clear();
+            }
+            return failed(request, taskId[0], new DownloadException(Failure.LOCAL_ERROR, e.getMessage()
+                    + "; nothing was written to " + request.output() + " (run dfget again to resume)", e));
+        } finally {
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException e) {
+                // shutting down already
+            }
+        }
+    }
+
+    /** The peer process's options, when this dfget has to start it. */
+    private List<String> serverArgs() {
+        List<String> args = new ArrayList<>(List.of("--alivetime", aliveTime.toSeconds() + "s",
+                "--expiretime", expireTime.toSeconds() + "s"));
+        if (port != 0) {
+            args.add("--port");
+            args.add(Integer.toString(port));
+        }
+        if (ip != null) {
+            args.add("--ip");
+            args.add(ip);
+        }
+        if (verbose) {
+            args.add("--verbose");
+        }
+        return args;
+    }
+
+    /**
+     * The download in this JVM. Its pieces are served by the home's peer process when one runs
+     * (it serves the home's data directory), else by an upload server in this process while it runs.
+     */
+    private int runInProcess(Path h, DownloadRequest request, String peerIp) {
+        UploadServer ownServer = null;
         int uploadPort = 0;
         if (request.pattern() != Pattern.SOURCE && !request.nodes().isEmpty()) {
-            uploadPort = startUploadServer(h, peerIp);
+            java.util.Optional<Integer> running = UploadServerClient.find(h);
+            if (running.isPresent()) {
+                uploadPort = running.get();
+            } else {
+                try {
+                    ownServer = UploadServer.start(new UploadServer.Config(h, ip == null ? "0.0.0.0" : ip, port, 0, 16,
+                            expireTime));
+                    uploadPort = ownServer.port();
+                } catch (IOException | RuntimeException e) {
+                    log.warn("no upload server ({}); this download will not serve its pieces to other peers",
+                            e.getMessage());
+                }
+            }
         }
         EngineConfig config = new EngineConfig(h, peerIp, null, uploadPort, 4, Duration.ofSeconds(30), totalLimit);
-        PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "dfget-progress");
+            t.setDaemon(true);
+            return t;
+        });
         try (DownloadEngine engine = new DownloadEngine(config)) {
             Download d;
             try {
@@ -176,24 +314,21 @@ public final class DfgetCommand implements Callable<Integer> {
                 }
             }, "dfget-interrupt");
             Runtime.getRuntime().addShutdownHook(hook);
-            ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(r -> {
-                Thread t = new Thread(r, "dfget-progress");
-                t.setDaemon(true);
-                return t;
-            });
             ProgressBar bar = showBar || System.console() != null ? new ProgressBar(err) : null;
             if (bar != null) {
                 ticker.scheduleAtFixedRate(() -> bar.update(d.progress()), 200, 200, TimeUnit.MILLISECONDS);
             }
-            if (uploadPort > 0) {
+            if (totalLimit > 0) {
+                // Host-wide --totallimit: split among the home's downloads by its peer process (or our own server).
+                UploadServer own = ownServer;
                 int p = uploadPort;
-                long every = Math.max(1, Math.min(30, aliveTime.toSeconds() / 3));
-                ticker.scheduleAtFixedRate(() -> UploadServerClient.ping(p, h), every, every, TimeUnit.SECONDS);
-                if (totalLimit > 0) {
-                    // Host-wide --totallimit: the home's upload server splits it among running dfgets.
-                    ticker.scheduleAtFixedRate(() -> UploadServerClient.rateShare(p, d.taskFileName(), totalLimit,
-                            localLimit).ifPresent(d::rateLimit), 0, 1, TimeUnit.SECONDS);
-                }
+                ticker.scheduleAtFixedRate(() -> {
+                    if (own != null) {
+                        d.rateLimit(own.rateShare(d.taskFileName(), totalLimit, localLimit));
+                    } else if (p > 0) {
+                        UploadServerClient.rateShare(p, d.taskFileName(), totalLimit, localLimit).ifPresent(d::rateLimit);
+                    }
+                }, 0, 1, TimeUnit.SECONDS);
             }
             try {
                 DownloadResult r = d.await();
@@ -201,26 +336,13 @@ public final class DfgetCommand implements Callable<Integer> {
                 if (bar != null) {
                     bar.done(d.progress());
                 }
-                if (json) {
-                    out.println(Json.writeString(jsonOf(request, r, null, null)));
-                    err.println(r.summary());
-                } else {
-                    out.println(r.summary());
-                }
-                out.flush();
-                return ExitCodes.OK;
+                return succeeded(request, r);
             } catch (DownloadException e) {
                 ticker.shutdownNow();
                 if (bar != null) {
                     bar.clear();
                 }
-                log.info("download of {} failed: {} ({})", request.url(), e.getMessage(), e.failure());
-                err.println("dfget: " + e.getMessage());
-                if (json) {
-                    out.println(Json.writeString(jsonOf(request, null, d.taskId(), e)));
-                    out.flush();
-                }
-                return ExitCodes.of(e.failure());
+                return failed(request, d.taskId(), e);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return ExitCodes.CANCELLED;
@@ -231,23 +353,51 @@ public final class DfgetCommand implements Callable<Integer> {
                     // shutting down already
                 }
             }
+        } finally {
+            ticker.shutdownNow();
+            if (ownServer != null) {
+                ownServer.close();
+            }
         }
     }
 
-    private DownloadRequest validate() {
+    private int succeeded(DownloadRequest request, DownloadResult r) {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        if (json) {
+            out.println(Json.writeString(jsonOf(request, r, null, null)));
+            err.println(r.summary());
+        } else {
+            out.println(r.summary());
+        }
+        out.flush();
+        err.flush();
+        return ExitCodes.OK;
+    }
+
+    private int failed(DownloadRequest request, String taskId, DownloadException e) {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        log.info("download of {} failed: {} ({})", request.url(), e.getMessage(), e.failure());
+        err.println("dfget: " + e.getMessage());
+        err.flush();
+        if (json) {
+            out.println(Json.writeString(jsonOf(request, null, taskId, e)));
+            out.flush();
+        }
+        return ExitCodes.of(e.failure());
+    }
+
+    /**
+     * The command line as the engine's request, with every check a user should hear about before
+     * anything starts (usage errors, exit 2).
+     */
+    private DownloadRequest validate(String peerIp) {
         if (url == null) {
             throw usage("url: missing (expected -u http://...)");
         }
-        try {
-            UrlFilter.requireHttpUrl(url);
-        } catch (IllegalArgumentException e) {
-            throw usage(e.getMessage());
-        }
         if (output == null) {
             throw usage("output: missing (expected -o FILE)");
-        }
-        if (md5 != null && identifier != null) {
-            throw usage("--md5 and --identifier: both given (expected at most one)");
         }
         Path out = output.toAbsolutePath().normalize();
         if (Files.isDirectory(out)) {
@@ -261,71 +411,9 @@ public final class DfgetCommand implements Callable<Integer> {
             throw usage("output: directory '" + dir + "' is not writable (expected write permission)");
         }
         try {
-            return DownloadRequest.builder(url, out)
-                    .nodes(SupernodeAddress.parseList(nodes))
-                    .md5(md5).identifier(identifier).headers(headers).filter(UrlFilter.parse(filter))
-                    .pattern(Pattern.parse(pattern)).localLimit(localLimit).minRate(minRate).timeout(timeout)
-                    .notbs(notbs).callSystem(callSystem).insecure(insecure).cacerts(cacerts).cdnPort(cdnPort)
-                    .build();
+            return order(peerIp).toRequest();
         } catch (IllegalArgumentException e) {
             throw usage(e.getMessage());
-        }
-    }
-
-    /**
-     * The port of this home's upload server. A running one is reused; otherwise one is started in
-     * the background on a port chosen here, and the download registers with that port at once
-     * rather than waiting the second or two a new JVM takes to listen (peers asking before then
-     * just try another holder; there is nothing to serve yet anyway).
-     */
-    private int startUploadServer(Path h, String peerIp) {
-        java.util.Optional<Integer> running = UploadServerClient.find(h);
-        if (running.isPresent()) {
-            return running.get();
-        }
-        int p;
-        try {
-            p = port != 0 ? port : freePort(ip == null ? "0.0.0.0" : ip);
-        } catch (IOException e) {
-            log.warn("no free port for the upload server ({}); this download will not serve its pieces", e.getMessage());
-            return 0;
-        }
-        List<String> args = new ArrayList<>(List.of("--port", Integer.toString(p),
-                "--alivetime", aliveTime.toSeconds() + "s", "--expiretime", expireTime.toSeconds() + "s"));
-        if (ip != null) {
-            args.add("--ip");
-            args.add(ip);
-        }
-        if (verbose) {
-            args.add("--verbose");
-        }
-        try {
-            Process server = UploadServerClient.spawn(h, args);
-            Thread watcher = new Thread(() -> {
-                try {
-                    int actual = UploadServerClient.awaitReady(h, server, 30_000);
-                    if (actual != p) {
-                        log.warn("another upload server of {} won the start (port {}, not {}); this download's "
-                                + "pieces are served from the next run on", h, actual, p);
-                    }
-                } catch (IOException e) {
-                    log.warn("upload server did not start: {}", e.getMessage());
-                }
-            }, "dfget-upload-start");
-            watcher.setDaemon(true);
-            watcher.start();
-            return p;
-        } catch (IOException e) {
-            log.warn("no upload server ({}); this download will not serve its pieces to other peers", e.getMessage());
-            return 0;
-        }
-    }
-
-    private static int freePort(String host) throws IOException {
-        try (java.net.ServerSocket s = new java.net.ServerSocket()) {
-            s.setReuseAddress(true);
-            s.bind(new InetSocketAddress(host, 0));
-            return s.getLocalPort();
         }
     }
 
@@ -356,6 +444,7 @@ public final class DfgetCommand implements Callable<Integer> {
         m.put("fromLocal", r != null ? r.fromLocal() : 0);
         m.put("md5", r != null ? r.md5() : null);
         m.put("supernode", r != null ? r.supernode() : null);
+        m.put("verified", r != null ? r.verified() : null);
         m.put("result", r != null ? "success" : e.failure().name().toLowerCase(java.util.Locale.ROOT));
         if (e != null) {
             m.put("error", e.getMessage());

@@ -3,7 +3,9 @@ package io.smalldragonfly.dfget;
 import io.smalldragonfly.common.cli.DurationConverter;
 import io.smalldragonfly.common.cli.VersionProvider;
 import io.smalldragonfly.common.log.Logging;
-import io.smalldragonfly.common.protocol.Json;
+import io.smalldragonfly.dfget.engine.DownloadEngine;
+import io.smalldragonfly.dfget.engine.EngineConfig;
+import io.smalldragonfly.dfget.peer.PeerDownloads;
 import io.smalldragonfly.dfget.upload.UploadServer;
 import io.smalldragonfly.dfget.upload.UploadServerClient;
 import java.io.IOException;
@@ -11,7 +13,6 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -25,13 +26,15 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code dfget server --home H}: the peer upload server of one home, normally started in the
- * background by the first dfget of that home. One per home (a lock file decides); it writes
- * {@code <home>/uploader.json} once listening, exits after {@code --alivetime} without activity
+ * {@code dfget server --home H}: the peer process of one home, normally started in the background
+ * by the first dfget of that home. It serves the home's pieces to other peers (the upload server)
+ * and runs the downloads its thin dfget clients order ({@code POST /client/download}), all in one
+ * warm JVM. One per home (a lock file decides); it writes {@code <home>/uploader.json} (pid, port,
+ * the clients' token; owner-only) once listening, exits after {@code --alivetime} without activity
  * (telling the supernodes {@code service/down}), and {@code --stop} stops a running one.
  */
 @Command(name = "server", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
-        description = "Runs (or with --stop, stops) the peer upload server of a home.")
+        description = "Runs (or with --stop, stops) the peer process of a home: its upload server and downloads.")
 final class ServerCommand implements Callable<Integer> {
 
     private static final Logger log = LoggerFactory.getLogger(ServerCommand.class);
@@ -94,19 +97,29 @@ final class ServerCommand implements Callable<Integer> {
         }
     }
 
+    /** 128 random bits, hex: what a local client must show to order a download. */
+    private static String newToken() {
+        byte[] b = new byte[16];
+        new java.security.SecureRandom().nextBytes(b);
+        return java.util.HexFormat.of().formatHex(b);
+    }
+
     private int serve(Path h) throws IOException, InterruptedException {
+        PeerDownloads downloads = new PeerDownloads(newToken());
         UploadServer server = UploadServer.start(new UploadServer.Config(h, ip == null ? "0.0.0.0" : ip, port,
-                uploadLimit, maxUploads, expireTime));
+                uploadLimit, maxUploads, expireTime), downloads);
+        String engineIp = ip == null || ip.equals("0.0.0.0") ? null : ip;
+        downloads.open(new DownloadEngine(new EngineConfig(h, engineIp, null, server.port(), 4,
+                Duration.ofSeconds(30), 0)), server::rateShare, server::touch);
         Path state = UploadServerClient.stateFile(h);
-        Path tmp = h.resolve(UploadServerClient.STATE_FILE + ".tmp");
-        Files.write(tmp, Json.write(new UploadServerClient.State(ProcessHandle.current().pid(), server.port(),
-                h.toString())));
-        Files.move(tmp, state, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        log.info("upload server of {} listening on port {} (alivetime {}, expiretime {})", h, server.port(),
+        UploadServerClient.writeState(h, new UploadServerClient.State(ProcessHandle.current().pid(), server.port(),
+                h.toString(), downloads.token()));
+        log.info("peer process of {} listening on port {} (alivetime {}, expiretime {})", h, server.port(),
                 aliveTime, expireTime);
         CountDownLatch stopped = new CountDownLatch(1);
         Thread hook = new Thread(() -> {
-            log.info("upload server stopping; telling supernodes service/down");
+            log.info("peer process stopping; telling supernodes service/down");
+            downloads.close();
             server.serviceDownAll();
             try {
                 Files.deleteIfExists(state);

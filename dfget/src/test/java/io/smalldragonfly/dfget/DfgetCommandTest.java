@@ -17,7 +17,12 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import picocli.CommandLine;
 
-/** The command line in-process: bad input is one line and exit code 2; --json prints one object. */
+/**
+ * The command line in-process: bad input is one line and exit code 2 (checked before any peer
+ * process is asked); --json prints one object. Downloads here run with {@code --in-process}, so no
+ * peer process outlives the test JVM; the peer-process path is tested end to end in
+ * {@code it.PeerProcessE2ETest} and {@code it.LauncherE2ETest}.
+ */
 class DfgetCommandTest {
 
     @TempDir
@@ -69,7 +74,8 @@ class DfgetCommandTest {
         try (TestOrigin origin = TestOrigin.start()) {
             TestOrigin.Resource f = origin.generated("/data.bin", 3_000_000);
             Path out = tmp.resolve("data.bin");
-            Run r = run("-u", origin.url("/data.bin"), "-o", out.toString(), "-p", "source", "--json");
+            Run r = run("-u", origin.url("/data.bin"), "-o", out.toString(), "-p", "source", "--json",
+                    "--in-process");
             assertThat(r.code()).as(r.err()).isZero();
             JsonNode j = Json.mapper().readTree(r.out());
             assertThat(j.get("result").asText()).isEqualTo("success");
@@ -89,7 +95,7 @@ class DfgetCommandTest {
         try (TestOrigin origin = TestOrigin.start()) {
             origin.status("/gone", 404);
             Path out = tmp.resolve("gone.bin");
-            Run r = run("-u", origin.url("/gone"), "-o", out.toString(), "-p", "source");
+            Run r = run("-u", origin.url("/gone"), "-o", out.toString(), "-p", "source", "--in-process");
             assertThat(r.code()).isEqualTo(ExitCodes.SOURCE_ERROR);
             assertThat(r.err()).contains("404");
             assertThat(out).doesNotExist();

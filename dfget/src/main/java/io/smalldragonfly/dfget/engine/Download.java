@@ -138,7 +138,8 @@ public final class Download {
         }
     }
 
-    boolean cancelled() {
+    /** Whether {@link #cancel()} was called. */
+    public boolean cancelled() {
         return cancelled;
     }
 
@@ -230,7 +231,7 @@ public final class Download {
             } else {
                 try {
                     TaskFinish finish = new P2pSession(this).run();
-                    return finish(expectedMd5 != null ? expectedMd5 : finish.md5());
+                    return finishP2p(finish);
                 } catch (DownloadException e) {
                     if (request.notbs() || !fallbackAllowed(e.failure())) {
                         throw e;
@@ -247,17 +248,12 @@ public final class Download {
         return f == Failure.NO_SUPERNODE || f == Failure.SOURCE_ERROR;
     }
 
-    private DownloadResult finish(String expectedMd5) throws DownloadException {
-        checkAlive();
-        if (!tracker.allPresent()) {
-            throw new DownloadException(Failure.SOURCE_ERROR, "download ended with "
-                    + tracker.contiguous() + " of " + tracker.total() + " bytes");
-        }
+    /** The md5 of the content as it is on disk (the in-order digest, started now if not yet). */
+    private String wholeFileMd5() throws DownloadException {
         startDigest();
-        String md5;
         try {
             long wait = deadlineNanos == Long.MAX_VALUE ? TimeUnit.HOURS.toNanos(24) : deadlineNanos - System.nanoTime();
-            md5 = digest.get(Math.max(1, wait), TimeUnit.NANOSECONDS);
+            return digest.get(Math.max(1, wait), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
             throw new DownloadException(Failure.TIMEOUT, "timed out verifying the file's md5");
         } catch (InterruptedException e) {
@@ -266,6 +262,35 @@ public final class Download {
         } catch (ExecutionException e) {
             throw new DownloadException(Failure.LOCAL_ERROR, "cannot read back " + work.temp() + ": " + e.getCause(), e);
         }
+    }
+
+    /**
+     * Every piece of a P2P download was checked against the supernode's digest as it arrived, so
+     * those checks already imply the file the supernode cached, whose md5 it reports: reading the
+     * whole file back for a second md5 (1.4 s of one core per GiB) would prove nothing more. It is
+     * computed only when the user gave {@code --md5} (checked against the bytes themselves), or when
+     * some piece came without a digest, or the supernode named no md5.
+     */
+    private DownloadResult finishP2p(TaskFinish finish) throws DownloadException {
+        String supernodeMd5 = finish.md5() == null || finish.md5().isEmpty() ? null : finish.md5();
+        if (request.md5() == null && supernodeMd5 != null && counters.unverifiedPieces.get() == 0) {
+            return finish(supernodeMd5.toLowerCase(java.util.Locale.ROOT), true);
+        }
+        return finish(request.md5() != null ? request.md5() : supernodeMd5, false);
+    }
+
+    private DownloadResult finish(String expectedMd5) throws DownloadException {
+        return finish(expectedMd5, false);
+    }
+
+    /** @param impliedMd5 {@code expectedMd5} is what the verified pieces imply: not recomputed */
+    private DownloadResult finish(String expectedMd5, boolean impliedMd5) throws DownloadException {
+        checkAlive();
+        if (!tracker.allPresent()) {
+            throw new DownloadException(Failure.SOURCE_ERROR, "download ended with "
+                    + tracker.contiguous() + " of " + tracker.total() + " bytes");
+        }
+        String md5 = impliedMd5 ? expectedMd5 : wholeFileMd5();
         if (expectedMd5 != null && !expectedMd5.equalsIgnoreCase(md5)) {
             work.discard();
             throw new DownloadException(Failure.DIGEST_MISMATCH, "md5 of the downloaded file is " + md5
@@ -282,7 +307,8 @@ public final class Download {
         double seconds = (System.nanoTime() - startNanos) / 1e9;
         DownloadResult r = new DownloadResult(request.url(), work.output(), taskId, tracker.total(), seconds,
                 counters.fromPeers.get(), counters.fromSupernode.get(), counters.fromSource.get(),
-                counters.fromLocal.get(), md5, supernode);
+                counters.fromLocal.get(), md5, supernode,
+                impliedMd5 ? DownloadResult.VERIFIED_PIECES : DownloadResult.VERIFIED_FILE);
         log.info("download finished: {}", r.summary());
         return r;
     }

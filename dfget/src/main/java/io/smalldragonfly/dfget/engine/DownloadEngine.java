@@ -89,11 +89,16 @@ public final class DownloadEngine implements AutoCloseable {
         int seq = SEQUENCE.incrementAndGet();
         String stamp = String.format(java.util.Locale.ROOT, "%.3f", System.currentTimeMillis() / 1000.0);
         String suffix = pid + "-" + stamp + (seq > 1 ? "-" + seq : "");
-        String cid = config.ip() + "-" + suffix;
+        String cid = peerIp(request) + "-" + suffix;
         String name = DataDir.sanitize(String.valueOf(request.output().getFileName())) + "-" + suffix;
         Download d = new Download(this, request, cid, name, sourceHttp);
         executor.execute(d::run);
         return d;
+    }
+
+    /** The address other peers reach {@code request}'s pieces at. */
+    String peerIp(DownloadRequest request) {
+        return request.peerIp() != null ? request.peerIp() : config.ip();
     }
 
     /** Downloads and waits. */

@@ -16,11 +16,15 @@ import java.util.List;
  * @param timeout     the whole download's deadline, {@link Duration#ZERO} = none
  * @param notbs       never go back to the source
  * @param cdnPort     the supernode's CDN port for {@link Pattern#CDN} before any CDN piece names it; 0 = unknown
+ * @param peerIp      the address other peers reach this download's pieces at; null = the engine's
+ *                    ({@link EngineConfig#ip}). A host's peer process serves downloads for clients
+ *                    that each know the address routing to their supernodes.
  */
 public record DownloadRequest(String url, Path output, List<SupernodeAddress> nodes, String md5, String identifier,
                               List<String> headers, UrlFilter filter, Pattern pattern, long localLimit,
                               long minRate, Duration timeout, boolean notbs, String callSystem,
-                              boolean dfdaemon, boolean insecure, List<Path> cacerts, int cdnPort) {
+                              boolean dfdaemon, boolean insecure, List<Path> cacerts, int cdnPort,
+                              String peerIp) {
 
     public DownloadRequest {
         UrlFilter.requireHttpUrl(url);
@@ -34,6 +38,7 @@ public record DownloadRequest(String url, Path output, List<SupernodeAddress> no
         pattern = pattern == null ? Pattern.P2P : pattern;
         timeout = timeout == null ? Duration.ZERO : timeout;
         md5 = blankToNull(md5);
+        peerIp = blankToNull(peerIp);
         identifier = blankToNull(identifier);
         if (md5 != null && identifier != null) {
             throw new IllegalArgumentException("md5 and identifier: both given (expected at most one of them)");
@@ -85,6 +90,7 @@ public record DownloadRequest(String url, Path output, List<SupernodeAddress> no
         private boolean insecure;
         private List<Path> cacerts = new ArrayList<>();
         private int cdnPort;
+        private String peerIp;
 
         private Builder(String url, Path output) {
             this.url = url;
@@ -108,10 +114,11 @@ public record DownloadRequest(String url, Path output, List<SupernodeAddress> no
         public Builder insecure(boolean v) { this.insecure = v; return this; }
         public Builder cacerts(List<Path> v) { this.cacerts = new ArrayList<>(v); return this; }
         public Builder cdnPort(int v) { this.cdnPort = v; return this; }
+        public Builder peerIp(String v) { this.peerIp = v; return this; }
 
         public DownloadRequest build() {
             return new DownloadRequest(url, output, nodes, md5, identifier, headers, filter, pattern, localLimit,
-                    minRate, timeout, notbs, callSystem, dfdaemon, insecure, cacerts, cdnPort);
+                    minRate, timeout, notbs, callSystem, dfdaemon, insecure, cacerts, cdnPort, peerIp);
         }
     }
 }

@@ -12,10 +12,16 @@ import java.nio.file.Path;
  * @param fromSource    bytes fetched from the source directly (back to source)
  * @param fromLocal     bytes found already on disk from an interrupted run
  * @param supernode     the supernode that served the task, or null
+ * @param verified      how {@code md5} was established: {@code "file"} computed over the finished
+ *                      file, {@code "pieces"} implied by every piece's digest check against the
+ *                      supernode's (then {@code md5} is the one the supernode reported)
  */
 public record DownloadResult(String url, Path output, String taskId, long length, double seconds,
                              long fromPeers, long fromSupernode, long fromSource, long fromLocal,
-                             String md5, String supernode) {
+                             String md5, String supernode, String verified) {
+
+    public static final String VERIFIED_FILE = "file";
+    public static final String VERIFIED_PIECES = "pieces";
 
     /** One line saying where the bytes came from. */
     public String summary() {

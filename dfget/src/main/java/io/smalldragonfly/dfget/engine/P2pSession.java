@@ -135,7 +135,7 @@ final class P2pSession {
     private RegisterResult register() throws IOException, DownloadException {
         DownloadRequest r = d.request;
         EngineConfig c = d.engine.config();
-        RegisterRequest req = new RegisterRequest(d.cid, c.ip(), c.hostName(), sn.node().host(), c.uploadPort(),
+        RegisterRequest req = new RegisterRequest(d.cid, d.engine.peerIp(d.request), c.hostName(), sn.node().host(), c.uploadPort(),
                 "/peer/file/" + d.taskFileName, r.callSystem(), Version.CURRENT, r.dfdaemon(), r.url(), r.taskUrl(),
                 r.md5(), r.identifier(), r.headers(), r.insecure(), List.of());
         ApiResponse res = sn.register(req);
@@ -188,7 +188,9 @@ final class P2pSession {
             d.work.link(d.engine.dataDir(), d.taskFileName,
                     new TaskMeta(snTaskId, d.cid, sn.node().hostPort(), d.request.url()));
         }
-        d.startDigest();
+        if (d.request.md5() != null) {
+            d.startDigest(); // the user's --md5 is checked against the bytes themselves, overlapping the download
+        }
         d.started(length);
         // no query string in the log: signed URLs carry credentials there (dfdaemon's logs must not)
         String url = d.request.url();

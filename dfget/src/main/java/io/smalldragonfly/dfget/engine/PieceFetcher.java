@@ -127,7 +127,9 @@ final class PieceFetcher {
                         return PieceOutcome.failed(task, PieceErrorType.FILE_MD5_NOT_MATCH, "",
                                 "sha256 " + real + " (expected " + task.pieceSha256() + ")");
                     }
-                } else if (task.md5() != null && !task.md5().isEmpty() && !real.equalsIgnoreCase(task.md5())) {
+                } else if (task.md5() == null || task.md5().isEmpty()) {
+                    counters.unverifiedPieces.incrementAndGet();
+                } else if (!real.equalsIgnoreCase(task.md5())) {
                     return PieceOutcome.failed(task, PieceErrorType.FILE_MD5_NOT_MATCH, real,
                             "md5 " + real + " (expected " + task.md5() + ")");
                 }

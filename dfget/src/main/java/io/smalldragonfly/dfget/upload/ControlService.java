@@ -73,8 +73,15 @@ final class ControlService implements HttpService {
     }
 
     private long rateShare(String name, Request request) {
-        long total = parseRate(request, "totallimit");
-        long local = parseRate(request, "locallimit");
+        return rateShare(name, parseRate(request, "totallimit"), parseRate(request, "locallimit"));
+    }
+
+    /**
+     * The share of {@code total} bytes/s for the download {@code name}: split evenly among the
+     * downloads that asked in the last {@link #RATE_ASK_TTL_MILLIS}, capped by its own {@code local}.
+     * Downloads in separate processes ask over {@code /rate}, the peer process's own directly.
+     */
+    long rateShare(String name, long total, long local) {
         long now = clock.getAsLong();
         rateAsks.put(name, now);
         rateAsks.values().removeIf(t -> now - t > RATE_ASK_TTL_MILLIS);

@@ -10,9 +10,11 @@ import io.netty.handler.timeout.IdleStateHandler;
 import io.smalldragonfly.common.http.ApiServerInitializer;
 import io.smalldragonfly.common.http.ServiceHandler;
 import io.smalldragonfly.common.util.RateLimiter;
+import io.smalldragonfly.dfget.peer.DownloadHandler;
+import io.smalldragonfly.dfget.peer.PeerDownloads;
 import java.util.concurrent.atomic.AtomicInteger;
 
-/** The upload server's pipeline: idle close, HTTP codec, keep-alive, aggregator, pieces, control. */
+/** The upload server's pipeline: idle close, HTTP codec, keep-alive, aggregator, downloads (a peer process), pieces, control. */
 final class UploadInitializer extends ChannelInitializer<Channel> {
 
     private final PieceStore store;
@@ -21,9 +23,11 @@ final class UploadInitializer extends ChannelInitializer<Channel> {
     private final int maxUploads;
     private final ControlService control;
     private final Runnable onActivity;
+    private final PeerDownloads downloads;
 
     UploadInitializer(PieceStore store, RateLimiter limiter, AtomicInteger uploads, int maxUploads,
-                      ControlService control, Runnable onActivity) {
+                      ControlService control, Runnable onActivity, PeerDownloads downloads) {
+        this.downloads = downloads;
         this.store = store;
         this.limiter = limiter;
         this.uploads = uploads;
@@ -40,6 +44,9 @@ final class UploadInitializer extends ChannelInitializer<Channel> {
         p.addLast("codec", new HttpServerCodec());
         p.addLast("keepAlive", new HttpServerKeepAliveHandler());
         p.addLast("aggregator", new HttpObjectAggregator(64 * 1024));
+        if (downloads != null) {
+            p.addLast("downloads", new DownloadHandler(downloads));
+        }
         p.addLast("pieces", new UploadHandler(store, limiter, uploads, maxUploads, onActivity));
         p.addLast("control", new ServiceHandler(control));
     }

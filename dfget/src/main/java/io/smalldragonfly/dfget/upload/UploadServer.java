@@ -5,6 +5,7 @@ import io.smalldragonfly.common.protocol.ServiceDownReport;
 import io.smalldragonfly.common.util.RateLimiter;
 import io.smalldragonfly.dfget.engine.SupernodeAddress;
 import io.smalldragonfly.dfget.engine.SupernodeClient;
+import io.smalldragonfly.dfget.peer.PeerDownloads;
 import io.smalldragonfly.dfget.store.DataDir;
 import io.smalldragonfly.dfget.store.TaskMeta;
 import java.io.IOException;
@@ -53,9 +54,11 @@ public final class UploadServer implements AutoCloseable {
     private final NettyServer server;
     private final AtomicLong activity;
     private final ScheduledExecutorService sweeper;
+    private final ControlService control;
 
     private UploadServer(Config config, PieceStore store, NettyServer server, AtomicLong activity,
-                         ScheduledExecutorService sweeper) {
+                         ScheduledExecutorService sweeper, ControlService control) {
+        this.control = control;
         this.config = config;
         this.store = store;
         this.server = server;
@@ -64,13 +67,21 @@ public final class UploadServer implements AutoCloseable {
     }
 
     public static UploadServer start(Config config) throws IOException {
+        return start(config, null);
+    }
+
+    /**
+     * Starts a server that also takes downloads from thin dfget clients ({@code POST
+     * /client/download}) when {@code downloads} is given: the home's peer process.
+     */
+    public static UploadServer start(Config config, PeerDownloads downloads) throws IOException {
         PieceStore store = new PieceStore(new DataDir(config.home().resolve("data")));
         AtomicLong activity = new AtomicLong(System.currentTimeMillis());
         int[] port = {0};
         ControlService control = new ControlService(store, config.home().toAbsolutePath().toString(), () -> port[0]);
         AtomicInteger uploads = new AtomicInteger();
         UploadInitializer init = new UploadInitializer(store, new RateLimiter(config.rateLimit()), uploads,
-                config.maxUploads(), control, () -> activity.set(System.currentTimeMillis()));
+                config.maxUploads(), control, () -> activity.set(System.currentTimeMillis()), downloads);
         NettyServer server = NettyServer.start("upload", config.host(), config.port(), 0, init);
         port[0] = server.port();
         ScheduledExecutorService sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -78,7 +89,7 @@ public final class UploadServer implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        UploadServer s = new UploadServer(config, store, server, activity, sweeper);
+        UploadServer s = new UploadServer(config, store, server, activity, sweeper, control);
         long every = Math.max(200, Math.min(config.expireTime().toMillis() / 3, 10_000));
         sweeper.scheduleWithFixedDelay(s::sweepExpired, every, every, TimeUnit.MILLISECONDS);
         return s;
@@ -106,6 +117,11 @@ public final class UploadServer implements AutoCloseable {
             log.debug("scan {}: {}", store.dataDir().dir(), e.toString());
         }
         return last;
+    }
+
+    /** A download's share of a host-wide rate limit; see {@link ControlService#rateShare(String, long, long)}. */
+    public long rateShare(String name, long total, long local) {
+        return control.rateShare(name, total, local);
     }
 
     /** Records outside activity (a local download started). */

@@ -25,8 +25,27 @@ public final class UploadServerClient {
 
     private UploadServerClient() {}
 
-    /** The state a running server writes: its pid and port. */
-    public record State(long pid, int port, String home) {}
+    /**
+     * The state a running server writes: its pid and port, and the token a local dfget shows to
+     * order a download from it (null from a server that takes no downloads). The file is readable
+     * by the home's owner only.
+     */
+    public record State(long pid, int port, String home, String token) {}
+
+    /** Writes {@code state} as {@code home}'s state file, atomically, readable by its owner only. */
+    public static void writeState(Path home, State state) throws IOException {
+        Path tmp = home.resolve(STATE_FILE + ".tmp");
+        Files.deleteIfExists(tmp);
+        try {
+            Files.createFile(tmp, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                    java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+        } catch (UnsupportedOperationException e) {
+            Files.createFile(tmp); // not a POSIX file system
+        }
+        Files.write(tmp, Json.write(state));
+        Files.move(tmp, stateFile(home), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    }
 
     public static Path stateFile(Path home) {
         return home.resolve(STATE_FILE);
@@ -42,9 +61,14 @@ public final class UploadServerClient {
 
     /** The port of this home's live server, if one answers. */
     public static Optional<Integer> find(Path home) {
+        return findState(home).map(State::port);
+    }
+
+    /** The state of this home's live server, if one answers (a stale file from a dead one does not). */
+    public static Optional<State> findState(Path home) {
         Optional<State> s = readState(home);
         if (s.isPresent() && ping(s.get().port(), home)) {
-            return Optional.of(s.get().port());
+            return s;
         }
         return Optional.empty();
     }
@@ -87,12 +111,19 @@ public final class UploadServerClient {
      * @param serverArgs extra {@code dfget server} options ({@code --port}, {@code --alivetime}, ...)
      */
     public static int ensure(Path home, List<String> serverArgs, long timeoutMillis) throws IOException {
-        Optional<Integer> port = find(home);
-        if (port.isPresent()) {
-            return port.get();
+        return ensureState(home, serverArgs, timeoutMillis).port();
+    }
+
+    /** As {@link #ensure}, returning the running server's whole state. */
+    public static State ensureState(Path home, List<String> serverArgs, long timeoutMillis) throws IOException {
+        Optional<State> running = findState(home);
+        if (running.isPresent()) {
+            return running.get();
         }
         Process p = spawn(home, serverArgs);
-        return awaitReady(home, p, timeoutMillis);
+        awaitReady(home, p, timeoutMillis);
+        return findState(home).orElseThrow(() -> new IOException("the upload server of " + home
+                + " stopped right after starting; see " + home.resolve("logs").resolve("uploader.out")));
     }
 
     /** Starts {@code dfget server --home home serverArgs...} in the background, without waiting for it. */

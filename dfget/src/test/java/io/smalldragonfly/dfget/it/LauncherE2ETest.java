@@ -12,7 +12,6 @@ import io.smalldragonfly.supernode.Supernode;
 import io.smalldragonfly.supernode.SupernodeConfig;
 import java.io.IOException;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -25,51 +24,31 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * End to end with the built launcher: {@code bin/dfget} as separate processes (each starting its
- * own background upload server), an in-process supernode and origin, all on 127.0.0.1.
+ * End to end with the built launcher: {@code bin/dfget} as separate processes (each home starting
+ * its own background peer process), an in-process supernode and origin, all on 127.0.0.1.
  * Needs {@code mvn -q -DskipTests package} first (the launcher runs {@code dfget/target}).
  */
 class LauncherE2ETest {
-
-    private static final Path ROOT = Path.of("").toAbsolutePath().getParent();
-    private static final Path DFGET = ROOT.resolve("bin/dfget");
 
     @TempDir
     Path tmp;
 
     private Supernode supernode;
     private TestOrigin origin;
+    private Launcher launcher;
     private final List<Path> homes = new ArrayList<>();
 
     @BeforeEach
     void start() {
-        Prerequisites.require(Files.isRegularFile(ROOT.resolve("dfget/target/dfget.jar")),
-                "build the launcher's jars first: mvn -q -DskipTests package");
+        Prerequisites.require(Launcher.built(), "build the launcher's jars first: mvn -q -DskipTests package");
+        launcher = new Launcher(tmp);
         supernode = Supernode.start(SupernodeConfig.forTest(tmp.resolve("sn")));
         origin = TestOrigin.start();
     }
 
     @AfterEach
     void stop() throws Exception {
-        List<Process> stops = new ArrayList<>();
-        for (Path h : homes) {
-            if (Files.exists(UploadServerClient.stateFile(h))) {
-                stops.add(dfget("server", "--stop", "--home", h.toString()));
-            }
-        }
-        for (Process p : stops) {
-            p.waitFor(20, TimeUnit.SECONDS);
-        }
-        // An upload server still starting when its dfget gave up has no state file yet, so
-        // --stop cannot find it: end whatever still runs for one of this test's homes.
-        for (Path h : homes) {
-            ProcessHandle.allProcesses()
-                    .filter(ph -> ph.info().commandLine().map(c -> c.contains(h.toString())).orElse(false))
-                    .forEach(ph -> {
-                        ph.destroy();
-                        ph.onExit().orTimeout(10, TimeUnit.SECONDS).exceptionally(e -> ph).join();
-                    });
-        }
+        launcher.close();
         if (supernode != null) {
             supernode.close();
         }
@@ -79,20 +58,17 @@ class LauncherE2ETest {
     }
 
     private Process dfget(String... args) throws IOException {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(DFGET.toString());
-        cmd.addAll(List.of(args));
-        return new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+        return launcher.dfget(args);
     }
 
     private Path home(String name) {
-        Path h = tmp.resolve(name);
+        Path h = launcher.home(name);
         homes.add(h);
         return h;
     }
 
     private static String read(Process p, boolean err) throws IOException {
-        return new String((err ? p.getErrorStream() : p.getInputStream()).readAllBytes(), StandardCharsets.UTF_8);
+        return Launcher.read(p, err);
     }
 
     @Test
@@ -154,7 +130,7 @@ class LauncherE2ETest {
         slow.addAll(List.of("-s", "4M"));
         Process first = dfget(slow.toArray(String[]::new));
         try {
-            await().atMost(Duration.ofSeconds(30)).until(() -> piecesOnDisk(tmp) >= 2);
+            await().atMost(Duration.ofSeconds(30)).until(() -> PeerProcessE2ETest.piecesOnDisk(tmp) >= 2);
         } finally {
             first.destroyForcibly().waitFor(10, TimeUnit.SECONDS); // kill -9: no chance to clean up
         }
@@ -168,24 +144,6 @@ class LauncherE2ETest {
         assertThat(j.get("fromLocal").asLong()).isGreaterThanOrEqualTo(2L * ((4 << 20) - 5));
         assertThat(j.get("fromLocal").asLong() + j.get("fromSupernode").asLong() + j.get("fromPeers").asLong())
                 .isEqualTo(size);
-    }
-
-    /** Pieces recorded in the piece map of the (single) download running in {@code dir}. */
-    private static long piecesOnDisk(Path dir) throws IOException {
-        try (java.util.stream.Stream<Path> s = Files.list(dir)) {
-            Path map = s.filter(p -> p.getFileName().toString().endsWith(".dfget.pieces")).findFirst().orElse(null);
-            if (map == null) {
-                return 0;
-            }
-            byte[] b = Files.readAllBytes(map);
-            long n = 0;
-            for (int off = 16; off + 4 <= b.length; off += 4) {
-                if (java.nio.ByteBuffer.wrap(b, off, 4).getInt() > 0) {
-                    n++;
-                }
-            }
-            return n;
-        }
     }
 
     @Test
