@@ -6,14 +6,12 @@ import io.smalldragonfly.common.log.Logging;
 import io.smalldragonfly.dfget.engine.DownloadEngine;
 import io.smalldragonfly.dfget.engine.EngineConfig;
 import io.smalldragonfly.dfget.peer.PeerDownloads;
+import io.smalldragonfly.dfget.peer.PeerProcess;
 import io.smalldragonfly.dfget.upload.UploadServer;
 import io.smalldragonfly.dfget.upload.UploadServerClient;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -86,34 +84,24 @@ final class ServerCommand implements Callable<Integer> {
         }
         Files.createDirectories(h.resolve("logs"));
         Logging.configure(h.resolve("logs"), "dfserver", verbose, console);
-        try (FileChannel lockFile = FileChannel.open(h.resolve("uploader.lock"), StandardOpenOption.CREATE,
-                StandardOpenOption.WRITE)) {
-            FileLock lock = lockFile.tryLock();
-            if (lock == null) {
-                log.info("another upload server holds {}; leaving it", h.resolve("uploader.lock"));
-                return ExitCodes.OK;
-            }
-            return serve(h);
+        java.util.Optional<PeerProcess> claim = PeerProcess.claim(h);
+        if (claim.isEmpty()) {
+            log.info("another peer process holds {}; leaving it", h.resolve("uploader.lock"));
+            return ExitCodes.OK;
+        }
+        try (PeerProcess p = claim.get()) {
+            return serve(h, p);
         }
     }
 
-    /** 128 random bits, hex: what a local client must show to order a download. */
-    private static String newToken() {
-        byte[] b = new byte[16];
-        new java.security.SecureRandom().nextBytes(b);
-        return java.util.HexFormat.of().formatHex(b);
-    }
-
-    private int serve(Path h) throws IOException, InterruptedException {
-        PeerDownloads downloads = new PeerDownloads(newToken());
+    private int serve(Path h, PeerProcess claim) throws IOException, InterruptedException {
+        PeerDownloads downloads = PeerDownloads.withRandomToken();
         UploadServer server = UploadServer.start(new UploadServer.Config(h, ip == null ? "0.0.0.0" : ip, port,
                 uploadLimit, maxUploads, expireTime), downloads);
         String engineIp = ip == null || ip.equals("0.0.0.0") ? null : ip;
         downloads.open(new DownloadEngine(new EngineConfig(h, engineIp, null, server.port(), 4,
                 Duration.ofSeconds(30), 0)), server::rateShare, server::touch);
-        Path state = UploadServerClient.stateFile(h);
-        UploadServerClient.writeState(h, new UploadServerClient.State(ProcessHandle.current().pid(), server.port(),
-                h.toString(), downloads.token()));
+        claim.publish(server.port(), downloads.token());
         log.info("peer process of {} listening on port {} (alivetime {}, expiretime {})", h, server.port(),
                 aliveTime, expireTime);
         CountDownLatch stopped = new CountDownLatch(1);
@@ -121,11 +109,7 @@ final class ServerCommand implements Callable<Integer> {
             log.info("peer process stopping; telling supernodes service/down");
             downloads.close();
             server.serviceDownAll();
-            try {
-                Files.deleteIfExists(state);
-            } catch (IOException e) {
-                log.debug("delete {}: {}", state, e.toString());
-            }
+            claim.close();
             server.close();
             stopped.countDown();
         }, "upload-shutdown");
@@ -135,8 +119,8 @@ final class ServerCommand implements Callable<Integer> {
             if (stopped.await(check, TimeUnit.MILLISECONDS)) {
                 return ExitCodes.OK;
             }
-            if (!Files.isRegularFile(state)) {
-                log.info("{} is gone (home deleted?); exiting", state);
+            if (!claim.stateFilePresent()) {
+                log.info("{} is gone (home deleted?); exiting", UploadServerClient.stateFile(h));
                 return ExitCodes.OK;
             }
         }

@@ -12,6 +12,8 @@ import io.smalldragonfly.dfget.engine.EngineConfig;
 import io.smalldragonfly.dfget.engine.SupernodeAddress;
 import io.smalldragonfly.dfget.engine.SupernodeClient;
 import io.smalldragonfly.dfget.store.DataDir;
+import io.smalldragonfly.dfget.peer.PeerDownloads;
+import io.smalldragonfly.dfget.peer.PeerProcess;
 import io.smalldragonfly.dfget.upload.UploadServer;
 import java.io.FilterInputStream;
 import java.io.IOException;
@@ -114,7 +116,13 @@ public final class EngineBlobFetcher implements BlobFetcher, AutoCloseable {
     private final Map<String, Long> refused = new ConcurrentHashMap<>();
     private final ScheduledExecutorService sweeper;
 
-    private EngineBlobFetcher(Settings settings, UploadServer upload, DownloadEngine engine, Path blobs) {
+    private final PeerProcess claim;
+    private final PeerDownloads peerDownloads;
+
+    private EngineBlobFetcher(Settings settings, UploadServer upload, DownloadEngine engine, Path blobs,
+                              PeerProcess claim, PeerDownloads peerDownloads) {
+        this.claim = claim;
+        this.peerDownloads = peerDownloads;
         this.settings = settings;
         this.upload = upload;
         this.engine = engine;
@@ -140,11 +148,21 @@ public final class EngineBlobFetcher implements BlobFetcher, AutoCloseable {
                 : settings.hostIp();
         // peers on other hosts must reach it; a loopback identity only serves this host
         String bind = ip.startsWith("127.") ? "127.0.0.1" : "0.0.0.0";
-        UploadServer upload = UploadServer.start(new UploadServer.Config(home, bind, 0, 0, 16, settings.expireTime()));
+        // dfdaemon is its home's peer process unless one runs already: a dfget with the same --home
+        // (in the dfclient image: a plain `dfget`) then downloads through this engine too.
+        PeerProcess claim = PeerProcess.claim(home).orElse(null);
+        PeerDownloads downloads = claim == null ? null : PeerDownloads.withRandomToken();
+        UploadServer upload = UploadServer.start(new UploadServer.Config(home, bind, 0, 0, 16, settings.expireTime()),
+                downloads);
         DownloadEngine engine = new DownloadEngine(EngineConfig.of(home, upload.port()).withIp(ip));
-        log.info("P2P engine: supernodes {}, serving pieces on {}:{}, blobs in {}", settings.nodes(), ip,
-                upload.port(), blobs);
-        return new EngineBlobFetcher(settings, upload, engine, blobs);
+        if (claim != null) {
+            downloads.open(engine, upload::rateShare, upload::touch);
+            claim.publish(upload.port(), downloads.token());
+        }
+        log.info("P2P engine: supernodes {}, serving pieces on {}:{}, blobs in {}; {}", settings.nodes(), ip,
+                upload.port(), blobs, claim != null ? "the peer process of " + home + " (dfget --home " + home
+                        + " downloads through it)" : "another peer process runs for " + home);
+        return new EngineBlobFetcher(settings, upload, engine, blobs, claim, downloads);
     }
 
     /** The upload server's port (tests). */
@@ -370,8 +388,14 @@ public final class EngineBlobFetcher implements BlobFetcher, AutoCloseable {
     @Override
     public void close() {
         sweeper.shutdownNow();
+        if (peerDownloads != null) {
+            peerDownloads.close(); // dfget clients' downloads: cancelled, their files kept for a resume
+        }
         engine.close();
         upload.serviceDownAll();
+        if (claim != null) {
+            claim.close();
+        }
         upload.close();
     }
 }

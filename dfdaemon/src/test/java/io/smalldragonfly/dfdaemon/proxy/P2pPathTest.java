@@ -123,6 +123,36 @@ class P2pPathTest {
         assertThat(a.server().metrics().blobs("p2p")).isEqualTo(2);
     }
 
+    /** One engine a host: dfdaemon is its home's peer process, so a plain dfget of that home runs in it. */
+    @Test
+    void aDfgetOfDfdaemonsHomeDownloadsThroughDfdaemonsEngine() throws Exception {
+        FakeRegistry registry = track(FakeRegistry.http());
+        Supernode sn = supernode();
+        Node a = node("a", registry, sn.apiPort(), Duration.ofMinutes(3));
+        io.smalldragonfly.dfget.upload.UploadServerClient.State peer =
+                io.smalldragonfly.dfget.upload.UploadServerClient.findState(a.home()).orElseThrow();
+        assertThat(peer.pid()).isEqualTo(ProcessHandle.current().pid());
+        assertThat(peer.port()).isEqualTo(a.p2p().uploadPort());
+
+        String digest = FakeRegistry.digest(registry.layer2);
+        Path out = tmp.resolve("layer.bin");
+        java.io.StringWriter json = new java.io.StringWriter();
+        picocli.CommandLine cl = io.smalldragonfly.dfget.DfgetMain.commandLine();
+        cl.setOut(new java.io.PrintWriter(json, true));
+        cl.setErr(new java.io.PrintWriter(new java.io.StringWriter(), true));
+        int code = cl.execute("-u", registry.uri() + blobPath(digest), "-o", out.toString(), "-n",
+                "127.0.0.1:" + sn.apiPort(), "--home", a.home().toString(), "--ip", "127.0.0.1", "--notbs", "--json");
+        assertThat(code).isZero();
+        assertThat(Files.readAllBytes(out)).isEqualTo(registry.layer2);
+        assertThat(json.toString()).contains("\"result\":\"success\"");
+        // the same process, and no other one started for the home
+        assertThat(io.smalldragonfly.dfget.upload.UploadServerClient.findState(a.home()).orElseThrow().pid())
+                .isEqualTo(ProcessHandle.current().pid());
+        assertThat(ProcessHandle.allProcesses().filter(ph -> ph.info().commandLine()
+                .map(c -> c.contains("DfgetMain server") && c.contains(a.home().toString())).orElse(false)))
+                .isEmpty();
+    }
+
     /** Debug logging on, Bearer credentials and a signed proxy-mode URL through the engine: none in the log. */
     @Test
     void noCredentialOrSignatureInTheLogOnTheP2pPath() throws Exception {

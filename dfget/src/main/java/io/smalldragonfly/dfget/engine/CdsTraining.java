@@ -14,7 +14,13 @@ import io.smalldragonfly.common.protocol.TaskFinish;
 import io.smalldragonfly.common.task.TaskId;
 import io.smalldragonfly.common.util.Digests;
 import io.smalldragonfly.dfget.DfgetMain;
+import io.smalldragonfly.dfget.peer.DownloadOrder;
+import io.smalldragonfly.dfget.peer.PeerClient;
+import io.smalldragonfly.dfget.peer.PeerDownloads;
+import io.smalldragonfly.dfget.peer.PeerEvent;
+import io.smalldragonfly.dfget.store.DataDir;
 import io.smalldragonfly.dfget.upload.UploadServer;
+import io.smalldragonfly.dfget.upload.UploadServerClient;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -33,9 +39,10 @@ import java.util.stream.Stream;
 /**
  * The build's training run for dfget's class-data-sharing archive (bin/dfget uses
  * {@code dfget/target/dfget.jsa} when it is there and current; see docs/performance.md): parses a
- * command line, then downloads a few pieces through an in-process stand-in for a supernode and its
- * CDN, so the archive holds the classes of a real CDN download (picocli, logback, Jackson, the
- * engine, the JDK's HTTP client and digests) and serves a piece from the upload server (Netty). Not used at run time;  touches nothing outside a temp
+ * command line, then has a peer process (in this JVM) download a few pieces for a thin client
+ * through an in-process stand-in for a supernode and its CDN, so the archive holds the classes of
+ * both sides of a real CDN download (picocli, logback, Jackson, the client's order, the engine, the
+ * JDK's HTTP client and digests) and serves a piece from the upload server (Netty). Not used at run time;  touches nothing outside a temp
  * directory, spawns no process.
  *
  * <p>usage (the dfget pom runs it at {@code package}):
@@ -113,33 +120,48 @@ public final class CdsTraining {
         });
         server.start();
 
-        // The upload server (run as `dfget server`, the same classpath and archive) serves a piece too.
-        try (UploadServer uploader = UploadServer.start(UploadServer.Config.of(dir))) {
-            EngineConfig config = new EngineConfig(dir, "127.0.0.1", "training", uploader.port(), 4,
-                    Duration.ofSeconds(30), 0);
-            try (DownloadEngine engine = new DownloadEngine(config)) {
-                DownloadRequest request = DownloadRequest.builder(url, dir.resolve("out"))
-                        .node(SupernodeAddress.of("127.0.0.1", port)).pattern(Pattern.CDN).notbs(true)
-                        .cdnPort(port).build();
-                Download d = engine.start(request);
-                DownloadResult r = d.await();
-                if (!md5.equals(r.md5())) {
-                    throw new IOException("training download: md5 " + r.md5() + " (expected " + md5 + ")");
-                }
-                Json.writeString(r);
-                PieceTask fromPeer = new PieceTask(tasks.get(0).range(), 0, PIECE_SIZE, tasks.get(0).pieceMd5(),
-                        "training", "127.0.0.1", uploader.port(), "/peer/file/" + d.taskFileName(), 0,
-                        tasks.get(0).pieceSha256());
-                try (FileChannel ch = FileChannel.open(dir.resolve("piece"), StandardOpenOption.CREATE,
-                        StandardOpenOption.WRITE)) {
-                    PieceOutcome o = new PieceFetcher(Http.plain(), 5000).fetch(fromPeer, PIECE_SIZE,
-                            framed.get(0).length, ch, 0, System.nanoTime() + 30_000_000_000L, () -> false,
-                            new Counters());
-                    if (!o.success()) {
-                        throw new IOException("training piece from the upload server: " + o.message());
-                    }
+        // The download as bin/dfget runs it: a thin client ordering it from the home's peer process
+        // (here in this JVM: both processes start from the same classpath and archive), whose
+        // upload server then serves a piece too.
+        PeerDownloads downloads = new PeerDownloads("training");
+        try (UploadServer uploader = UploadServer.start(UploadServer.Config.of(dir), downloads)) {
+            downloads.open(new DownloadEngine(new EngineConfig(dir, "127.0.0.1", "training", uploader.port(), 4,
+                    Duration.ofSeconds(30), 0)), uploader::rateShare, uploader::touch);
+            DownloadOrder order = new DownloadOrder(url, dir.resolve("out").toString(), List.of("127.0.0.1:" + port),
+                    null, null, List.of(), null, "cdn", 0, 0, 64 * 1024, 0, true, null, false, List.of(), port,
+                    "127.0.0.1");
+            PeerEvent end = new PeerClient(new UploadServerClient.State(ProcessHandle.current().pid(),
+                    uploader.port(), dir.toString(), "training")).run(order, new PeerClient.Listener() {
+                        @Override
+                        public void accepted(String id) {
+                        }
+
+                        @Override
+                        public void progress(long bytes, long total) {
+                        }
+                    });
+            if (end.result() == null || !md5.equals(end.result().md5())) {
+                throw new IOException("training download: " + end);
+            }
+            Json.writeString(end.result().toResult().summary());
+            String served;
+            try (Stream<Path> s = Files.list(dir.resolve("data"))) {
+                served = s.map(p -> p.getFileName().toString()).filter(DataDir::isSafeName).findFirst()
+                        .orElseThrow(() -> new IOException("training download: nothing served"));
+            }
+            PieceTask fromPeer = new PieceTask(tasks.get(0).range(), 0, PIECE_SIZE, tasks.get(0).pieceMd5(),
+                    "training", "127.0.0.1", uploader.port(), "/peer/file/" + served, 0, tasks.get(0).pieceSha256());
+            try (FileChannel ch = FileChannel.open(dir.resolve("piece"), StandardOpenOption.CREATE,
+                    StandardOpenOption.WRITE)) {
+                PieceOutcome o = new PieceFetcher(Http.plain(), 5000).fetch(fromPeer, PIECE_SIZE,
+                        framed.get(0).length, ch, 0, System.nanoTime() + 30_000_000_000L, () -> false,
+                        new Counters());
+                if (!o.success()) {
+                    throw new IOException("training piece from the upload server: " + o.message());
                 }
             }
+        } finally {
+            downloads.close();
         }
     }
 

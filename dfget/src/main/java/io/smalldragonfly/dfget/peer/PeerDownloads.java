@@ -46,6 +46,13 @@ public final class PeerDownloads implements AutoCloseable {
 
     private record Running(Download download, DownloadOrder order) {}
 
+    /** With a new random token (128 bits, hex), as a peer process publishes in its state file. */
+    public static PeerDownloads withRandomToken() {
+        byte[] b = new byte[16];
+        new java.security.SecureRandom().nextBytes(b);
+        return new PeerDownloads(java.util.HexFormat.of().formatHex(b));
+    }
+
     /** @param token what a client must present ({@link DownloadHandler#TOKEN_HEADER}) to start a download */
     public PeerDownloads(String token) {
         this.token = token;
