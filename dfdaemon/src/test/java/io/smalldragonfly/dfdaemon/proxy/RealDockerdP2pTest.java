@@ -3,12 +3,12 @@ package io.smalldragonfly.dfdaemon.proxy;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.smalldragonfly.common.testing.Prerequisites;
+import io.smalldragonfly.common.testing.PrivateDockerd;
 import io.smalldragonfly.common.util.Digests;
 import io.smalldragonfly.dfdaemon.blob.EngineBlobFetcher;
 import io.smalldragonfly.dfdaemon.config.DfdaemonConfig;
 import io.smalldragonfly.dfdaemon.testing.FakeRegistry;
 import io.smalldragonfly.dfdaemon.testing.LocalTools;
-import io.smalldragonfly.dfdaemon.testing.PrivateDockerd;
 import io.smalldragonfly.dfget.engine.SupernodeAddress;
 import io.smalldragonfly.supernode.Supernode;
 import io.smalldragonfly.supernode.SupernodeConfig;

@@ -1,4 +1,4 @@
-package io.smalldragonfly.dfdaemon.testing;
+package io.smalldragonfly.common.testing;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -38,8 +38,17 @@ public final class PrivateDockerd implements AutoCloseable {
      * {@code extraArgs} ({@code --registry-mirror http://...}, {@code --insecure-registry ...}).
      */
     public static PrivateDockerd start(Path dir, String... extraArgs) throws IOException, InterruptedException {
+        return startWithConfig(dir, "{}", extraArgs);
+    }
+
+    /**
+     * Like {@link #start} with {@code daemonJson} as its config file, as a user writes
+     * {@code /etc/docker/daemon.json} (e.g. {@code {"registry-mirrors": ["http://127.0.0.1:65001"]}}).
+     */
+    public static PrivateDockerd startWithConfig(Path dir, String daemonJson, String... extraArgs)
+            throws IOException, InterruptedException {
         Files.createDirectories(dir);
-        Path config = Files.writeString(dir.resolve("daemon.json"), "{}");
+        Path config = Files.writeString(dir.resolve("daemon.json"), daemonJson);
         List<String> cmd = new ArrayList<>(List.of(DOCKERD,
                 "--config-file", config.toString(),
                 "--data-root", dir.resolve("root").toString(),
