@@ -27,14 +27,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The P2P half of a download (PROTOCOL.md): register with a supernode (weighted order, failing
- * over on errors), then poll {@code /peer/task} — first 700/502, then 701/503 (or 701/500) with the
+ * The P2P half of a download (PROTOCOL.md): register with a supernode (the task's rendezvous order,
+ * {@link SupernodeAddress#orderFor}, failing over on errors), then poll {@code /peer/task} — first 700/502, then 701/503 (or 701/500) with the
  * piece just finished, as the original client — fetching the assigned pieces a few at a time,
  * reporting each to {@code /peer/piece/suc} or {@code /peer/piece/error}, until the 600 answer.
  *
@@ -79,7 +78,7 @@ final class P2pSession {
     }
 
     private TaskFinish runOnNodes() throws DownloadException {
-        List<SupernodeAddress> order = weightedOrder(d.request.nodes());
+        List<SupernodeAddress> order = SupernodeAddress.orderFor(d.taskId, d.request.nodes());
         boolean registered = false;
         DownloadException last = null;
         for (SupernodeAddress node : order) {
@@ -110,26 +109,6 @@ final class P2pSession {
         throw new DownloadException(Failure.NO_SUPERNODE, registered
                 ? "every supernode stopped answering (" + order + ")"
                 : "no supernode answered (" + order + ")");
-    }
-
-    /** Heavier nodes first more often: repeated weighted draws without replacement. */
-    static List<SupernodeAddress> weightedOrder(List<SupernodeAddress> nodes) {
-        List<SupernodeAddress> left = new ArrayList<>(nodes);
-        List<SupernodeAddress> out = new ArrayList<>();
-        while (!left.isEmpty()) {
-            int total = left.stream().mapToInt(SupernodeAddress::weight).sum();
-            int r = ThreadLocalRandom.current().nextInt(total);
-            for (Iterator<SupernodeAddress> it = left.iterator(); it.hasNext(); ) {
-                SupernodeAddress a = it.next();
-                r -= a.weight();
-                if (r < 0) {
-                    out.add(a);
-                    it.remove();
-                    break;
-                }
-            }
-        }
-        return out;
     }
 
     private RegisterResult register() throws IOException, DownloadException {
