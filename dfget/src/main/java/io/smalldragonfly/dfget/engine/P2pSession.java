@@ -49,6 +49,10 @@ final class P2pSession {
     private static final int BAD_PEER_FAILURES = 2;
     /** Failures of one piece after which the supernode is given up for the source. */
     private static final int MAX_PIECE_FAILURES = 10;
+    /** How long a supernode may not answer before the task's next one is tried. */
+    private static final long FAILOVER_AFTER_NANOS = TimeUnit.SECONDS.toNanos(3);
+    /** Registrations in a row at a supernode that keeps forgetting the task before giving it up. */
+    private static final int MAX_REJOINS = 3;
 
     private final Download d;
     private final Map<Integer, PieceTask> inflight = new HashMap<>();
@@ -83,7 +87,7 @@ final class P2pSession {
         DownloadException last = null;
         for (SupernodeAddress node : order) {
             d.checkAlive();
-            sn = new SupernodeClient(node, Http.plain());
+            useNode(node);
             RegisterResult reg;
             try {
                 reg = register();
@@ -94,10 +98,15 @@ final class P2pSession {
                 last = e;
                 continue;
             }
+            boolean failover = registered;
             registered = true;
             d.supernode = node.hostPort();
             try {
                 prepare(reg);
+                if (failover) {
+                    log.info("failed over to supernode {} (the task's next in --node order)", node);
+                }
+                announceHeld();
                 return loop();
             } catch (FailoverException e) {
                 log.warn("supernode {} stopped answering ({}); trying the next one", node, e.getMessage());
@@ -109,6 +118,54 @@ final class P2pSession {
         throw new DownloadException(Failure.NO_SUPERNODE, registered
                 ? "every supernode stopped answering (" + order + ")"
                 : "no supernode answered (" + order + ")");
+    }
+
+    /** Talks to {@code node} from now on; assignments of the previous supernode (its peers, its CDN) are void. */
+    private void useNode(SupernodeAddress node) {
+        sn = new SupernodeClient(node, Http.plain());
+        pending.clear();
+        cdnTemplate = null;
+        guessCdn = d.request.pattern() == Pattern.CDN && d.request.cdnPort() > 0;
+    }
+
+    /**
+     * Tells the supernode every piece already here (after a failover, or registering again at a
+     * restarted supernode), so that it makes this peer their holder at once instead of sending other
+     * peers to its CDN, and never assigns them to this peer. Pieces still unverified from an earlier
+     * run are left to the usual check when assigned.
+     */
+    private void announceHeld() {
+        int extent = d.work.map().extent();
+        int told = 0;
+        for (int n = 0; n < extent; n++) {
+            if (!d.tracker.has(n)) {
+                continue;
+            }
+            try {
+                sn.reportSuccess(new PieceSuccessReport(snTaskId, d.cid, d.cid,
+                        io.smalldragonfly.common.piece.PieceRange.of(n, pieceSize).toString()));
+                told++;
+            } catch (IOException e) {
+                log.warn("announcing held piece {} to {} failed: {}", n, sn.node(), e.getMessage());
+                break; // the poll finds out whether the supernode is gone
+            }
+        }
+        if (told > 0) {
+            log.info("announced {} held piece(s) to supernode {}", told, sn.node());
+        }
+    }
+
+    /** The supernode forgot the task or this peer (restarted on its cache, or evicted it): join again there. */
+    private void rejoin() throws DownloadException, FailoverException {
+        RegisterResult reg;
+        try {
+            reg = register();
+        } catch (IOException e) {
+            throw new FailoverException("registering again failed: " + e.getMessage());
+        }
+        pending.clear();
+        prepare(reg);
+        announceHeld();
     }
 
     private RegisterResult register() throws IOException, DownloadException {
@@ -179,9 +236,22 @@ final class P2pSession {
     private TaskFinish loop() throws DownloadException, FailoverException {
         PeerTaskRequest next = PeerTaskRequest.first(d.cid, snTaskId);
         long backoff = 0;
+        int rejoins = 0;
         while (true) {
             d.checkAlive();
-            ApiResponse r = poll(next);
+            ApiResponse r;
+            try {
+                r = poll(next);
+                rejoins = 0;
+            } catch (SupernodeClient.ForgottenException e) {
+                if (++rejoins > MAX_REJOINS) {
+                    throw new FailoverException(e.getMessage() + ", again after registering " + MAX_REJOINS + " times");
+                }
+                log.warn("{}; registering there again", e.getMessage());
+                rejoin();
+                next = PeerTaskRequest.first(d.cid, snTaskId);
+                continue;
+            }
             ResultCode code;
             try {
                 code = r.resultCode();
@@ -259,22 +329,33 @@ final class P2pSession {
         }
     }
 
-    private ApiResponse poll(PeerTaskRequest req) throws FailoverException {
-        IOException last = null;
-        for (int attempt = 0; attempt < 3; attempt++) {
+    /**
+     * One poll, retried for {@link #FAILOVER_AFTER_NANOS} while the supernode does not answer: a
+     * supernode restarting on its cache is back within that, and going elsewhere would make another
+     * supernode fetch the source again. After that, the task's next supernode.
+     */
+    private ApiResponse poll(PeerTaskRequest req) throws FailoverException, SupernodeClient.ForgottenException {
+        long giveUp = System.nanoTime() + FAILOVER_AFTER_NANOS;
+        IOException last;
+        for (int attempt = 0; ; attempt++) {
             try {
                 return sn.poll(req);
+            } catch (SupernodeClient.ForgottenException e) {
+                throw e;
             } catch (IOException e) {
                 last = e;
-                try {
-                    Thread.sleep(100L << attempt); // transient trouble: a short, bounded pause
-                } catch (InterruptedException ie) {
-                    Thread.currentThread().interrupt();
-                    break;
-                }
+            }
+            if (System.nanoTime() >= giveUp) {
+                break;
+            }
+            try {
+                Thread.sleep(Math.min(500, 100L << Math.min(attempt, 3)));
+            } catch (InterruptedException ie) {
+                Thread.currentThread().interrupt();
+                break;
             }
         }
-        throw new FailoverException(last == null ? "interrupted" : last.getMessage());
+        throw new FailoverException(last.getMessage());
     }
 
     private void start(PieceTask assigned) {
