@@ -3,6 +3,7 @@ package io.smalldragonfly.dfget.engine;
 import com.fasterxml.jackson.core.type.TypeReference;
 import io.smalldragonfly.common.Version;
 import io.smalldragonfly.common.piece.PieceFraming;
+import io.smalldragonfly.common.piece.PieceRange;
 import io.smalldragonfly.common.protocol.ApiResponse;
 import io.smalldragonfly.common.protocol.CdnNode;
 import io.smalldragonfly.common.protocol.Json;
@@ -33,7 +34,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The P2P half of a download (PROTOCOL.md): register with a supernode (the task's rendezvous order,
- * {@link SupernodeAddress#orderFor}, failing over on errors), then poll {@code /peer/task} — first 700/502, then 701/503 (or 701/500) with the
+ * {@link SupernodeAddress#orderFor}, failing over to the next and announcing the pieces held there;
+ * docs/cluster.md), then poll {@code /peer/task} — first 700/502, then 701/503 (or 701/500) with the
  * piece just finished, as the original client — fetching the assigned pieces a few at a time,
  * reporting each to {@code /peer/piece/suc} or {@code /peer/piece/error}, until the 600 answer.
  *
@@ -143,7 +145,7 @@ final class P2pSession {
             }
             try {
                 sn.reportSuccess(new PieceSuccessReport(snTaskId, d.cid, d.cid,
-                        io.smalldragonfly.common.piece.PieceRange.of(n, pieceSize).toString()));
+                        PieceRange.of(n, pieceSize).toString()));
                 told++;
             } catch (IOException e) {
                 log.warn("announcing held piece {} to {} failed: {}", n, sn.node(), e.getMessage());
@@ -331,8 +333,8 @@ final class P2pSession {
 
     /**
      * One poll, retried for {@link #FAILOVER_AFTER_NANOS} while the supernode does not answer: a
-     * supernode restarting on its cache is back within that, and going elsewhere would make another
-     * supernode fetch the source again. After that, the task's next supernode.
+     * supernode restarted at once on its cache is back within that, and going elsewhere would make
+     * another supernode fetch the source again. After that, the task's next supernode.
      */
     private ApiResponse poll(PeerTaskRequest req) throws FailoverException, SupernodeClient.ForgottenException {
         long giveUp = System.nanoTime() + FAILOVER_AFTER_NANOS;
