@@ -79,9 +79,8 @@ for b in "${builds[@]}"; do
   for _ in $(seq 150); do curl -sf "http://127.0.0.1:$api/_ping" >/dev/null && break; sleep 0.2; done
 done
 
-seq_id=0
 # a URL the CDN has not seen: a new hard link to the file
-fresh_url() { seq_id=$((seq_id + 1)); ln "$WORK/www/$1" "$WORK/www/$1-$seq_id"; echo "http://127.0.0.1:$NGINX_PORT/$1-$seq_id"; }
+fresh_url() { local id; id=$(date +%s%N); ln "$WORK/www/$1" "$WORK/www/$1-$id"; echo "http://127.0.0.1:$NGINX_PORT/$1-$id"; }
 origin_bytes() { awk -v u="/${1##*/}" '$1 == u { s += $2 } END { print s + 0 }' "$WORK/nginx/access.log"; }
 now() { date +%s.%N; }
 cpu_of() { awk -v hz="$HZ" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$1/stat" 2>/dev/null || echo 0; }

@@ -60,7 +60,7 @@ public final class DfgetCommand implements Callable<Integer> {
     Path output;
 
     @Option(names = {"-n", "--node"}, split = ",", paramLabel = "host[:port][=weight]",
-            description = "Supernodes, tried in weighted order with failover. Port default 8002.")
+            description = "Supernodes, ordered per task (rendezvous hashing, docs/cluster.md) with failover. Port default 8002.")
     List<String> nodes = new ArrayList<>();
 
     @Option(names = {"-m", "--md5"}, description = "Expected md5 of the file; checked at the end.")

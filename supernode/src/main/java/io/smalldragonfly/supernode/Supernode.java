@@ -43,6 +43,7 @@ public final class Supernode implements AutoCloseable {
                 () -> schedulerRef.get() == null ? 0 : schedulerRef.get().peerCount());
         this.scheduler = new Scheduler(config, config.downloadPort(), System::nanoTime, metrics);
         schedulerRef.set(scheduler);
+        metrics.taskPeers(scheduler::peersByTask);
         this.cdn = new CdnManager(config, scheduler, metrics);
         this.tasks = new TaskManager(cdn, scheduler);
         NettyServer download = null;

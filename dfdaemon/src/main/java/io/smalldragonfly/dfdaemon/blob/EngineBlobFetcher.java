@@ -65,7 +65,7 @@ public final class EngineBlobFetcher implements BlobFetcher, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(EngineBlobFetcher.class);
 
     /**
-     * @param nodes      supernodes, in the engine's weighted order
+     * @param nodes      supernodes; the engine orders them per task (docs/cluster.md)
      * @param hostIp     the IP other peers reach the upload server on (null: the address that
      *                   routes to the first supernode)
      * @param rateLimit  bytes/s per blob download, 0 = unlimited

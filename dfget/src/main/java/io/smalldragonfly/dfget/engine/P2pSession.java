@@ -3,6 +3,7 @@ package io.smalldragonfly.dfget.engine;
 import com.fasterxml.jackson.core.type.TypeReference;
 import io.smalldragonfly.common.Version;
 import io.smalldragonfly.common.piece.PieceFraming;
+import io.smalldragonfly.common.piece.PieceRange;
 import io.smalldragonfly.common.protocol.ApiResponse;
 import io.smalldragonfly.common.protocol.CdnNode;
 import io.smalldragonfly.common.protocol.Json;
@@ -27,14 +28,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The P2P half of a download (PROTOCOL.md): register with a supernode (weighted order, failing
- * over on errors), then poll {@code /peer/task} — first 700/502, then 701/503 (or 701/500) with the
+ * The P2P half of a download (PROTOCOL.md): register with a supernode (the task's rendezvous order,
+ * {@link SupernodeAddress#orderFor}, failing over to the next and announcing the pieces held there;
+ * docs/cluster.md), then poll {@code /peer/task} — first 700/502, then 701/503 (or 701/500) with the
  * piece just finished, as the original client — fetching the assigned pieces a few at a time,
  * reporting each to {@code /peer/piece/suc} or {@code /peer/piece/error}, until the 600 answer.
  *
@@ -50,6 +51,10 @@ final class P2pSession {
     private static final int BAD_PEER_FAILURES = 2;
     /** Failures of one piece after which the supernode is given up for the source. */
     private static final int MAX_PIECE_FAILURES = 10;
+    /** How long a supernode may not answer before the task's next one is tried. */
+    private static final long FAILOVER_AFTER_NANOS = TimeUnit.SECONDS.toNanos(3);
+    /** Registrations in a row at a supernode that keeps forgetting the task before giving it up. */
+    private static final int MAX_REJOINS = 3;
 
     private final Download d;
     private final Map<Integer, PieceTask> inflight = new HashMap<>();
@@ -79,12 +84,12 @@ final class P2pSession {
     }
 
     private TaskFinish runOnNodes() throws DownloadException {
-        List<SupernodeAddress> order = weightedOrder(d.request.nodes());
+        List<SupernodeAddress> order = SupernodeAddress.orderFor(d.taskId, d.request.nodes());
         boolean registered = false;
         DownloadException last = null;
         for (SupernodeAddress node : order) {
             d.checkAlive();
-            sn = new SupernodeClient(node, Http.plain());
+            useNode(node);
             RegisterResult reg;
             try {
                 reg = register();
@@ -95,10 +100,15 @@ final class P2pSession {
                 last = e;
                 continue;
             }
+            boolean failover = registered;
             registered = true;
             d.supernode = node.hostPort();
             try {
                 prepare(reg);
+                if (failover) {
+                    log.info("failed over to supernode {} (the task's next in --node order)", node);
+                }
+                announceHeld();
                 return loop();
             } catch (FailoverException e) {
                 log.warn("supernode {} stopped answering ({}); trying the next one", node, e.getMessage());
@@ -112,24 +122,52 @@ final class P2pSession {
                 : "no supernode answered (" + order + ")");
     }
 
-    /** Heavier nodes first more often: repeated weighted draws without replacement. */
-    static List<SupernodeAddress> weightedOrder(List<SupernodeAddress> nodes) {
-        List<SupernodeAddress> left = new ArrayList<>(nodes);
-        List<SupernodeAddress> out = new ArrayList<>();
-        while (!left.isEmpty()) {
-            int total = left.stream().mapToInt(SupernodeAddress::weight).sum();
-            int r = ThreadLocalRandom.current().nextInt(total);
-            for (Iterator<SupernodeAddress> it = left.iterator(); it.hasNext(); ) {
-                SupernodeAddress a = it.next();
-                r -= a.weight();
-                if (r < 0) {
-                    out.add(a);
-                    it.remove();
-                    break;
-                }
+    /** Talks to {@code node} from now on; assignments of the previous supernode (its peers, its CDN) are void. */
+    private void useNode(SupernodeAddress node) {
+        sn = new SupernodeClient(node, Http.plain());
+        pending.clear();
+        cdnTemplate = null;
+        guessCdn = d.request.pattern() == Pattern.CDN && d.request.cdnPort() > 0;
+    }
+
+    /**
+     * Tells the supernode every piece already here (after a failover, or registering again at a
+     * restarted supernode), so that it makes this peer their holder at once instead of sending other
+     * peers to its CDN, and never assigns them to this peer. Pieces still unverified from an earlier
+     * run are left to the usual check when assigned.
+     */
+    private void announceHeld() {
+        int extent = d.work.map().extent();
+        int told = 0;
+        for (int n = 0; n < extent; n++) {
+            if (!d.tracker.has(n)) {
+                continue;
+            }
+            try {
+                sn.reportSuccess(new PieceSuccessReport(snTaskId, d.cid, d.cid,
+                        PieceRange.of(n, pieceSize).toString()));
+                told++;
+            } catch (IOException e) {
+                log.warn("announcing held piece {} to {} failed: {}", n, sn.node(), e.getMessage());
+                break; // the poll finds out whether the supernode is gone
             }
         }
-        return out;
+        if (told > 0) {
+            log.info("announced {} held piece(s) to supernode {}", told, sn.node());
+        }
+    }
+
+    /** The supernode forgot the task or this peer (restarted on its cache, or evicted it): join again there. */
+    private void rejoin() throws DownloadException, FailoverException {
+        RegisterResult reg;
+        try {
+            reg = register();
+        } catch (IOException e) {
+            throw new FailoverException("registering again failed: " + e.getMessage());
+        }
+        pending.clear();
+        prepare(reg);
+        announceHeld();
     }
 
     private RegisterResult register() throws IOException, DownloadException {
@@ -202,9 +240,22 @@ final class P2pSession {
     private TaskFinish loop() throws DownloadException, FailoverException {
         PeerTaskRequest next = PeerTaskRequest.first(d.cid, snTaskId);
         long backoff = 0;
+        int rejoins = 0;
         while (true) {
             d.checkAlive();
-            ApiResponse r = poll(next);
+            ApiResponse r;
+            try {
+                r = poll(next);
+                rejoins = 0;
+            } catch (SupernodeClient.ForgottenException e) {
+                if (++rejoins > MAX_REJOINS) {
+                    throw new FailoverException(e.getMessage() + ", again after registering " + MAX_REJOINS + " times");
+                }
+                log.warn("{}; registering there again", e.getMessage());
+                rejoin();
+                next = PeerTaskRequest.first(d.cid, snTaskId);
+                continue;
+            }
             ResultCode code;
             try {
                 code = r.resultCode();
@@ -282,22 +333,33 @@ final class P2pSession {
         }
     }
 
-    private ApiResponse poll(PeerTaskRequest req) throws FailoverException {
-        IOException last = null;
-        for (int attempt = 0; attempt < 3; attempt++) {
+    /**
+     * One poll, retried for {@link #FAILOVER_AFTER_NANOS} while the supernode does not answer: a
+     * supernode restarted at once on its cache is back within that, and going elsewhere would make
+     * another supernode fetch the source again. After that, the task's next supernode.
+     */
+    private ApiResponse poll(PeerTaskRequest req) throws FailoverException, SupernodeClient.ForgottenException {
+        long giveUp = System.nanoTime() + FAILOVER_AFTER_NANOS;
+        IOException last;
+        for (int attempt = 0; ; attempt++) {
             try {
                 return sn.poll(req);
+            } catch (SupernodeClient.ForgottenException e) {
+                throw e;
             } catch (IOException e) {
                 last = e;
-                try {
-                    Thread.sleep(100L << attempt); // transient trouble: a short, bounded pause
-                } catch (InterruptedException ie) {
-                    Thread.currentThread().interrupt();
-                    break;
-                }
+            }
+            if (System.nanoTime() >= giveUp) {
+                break;
+            }
+            try {
+                Thread.sleep(Math.min(500, 100L << Math.min(attempt, 3)));
+            } catch (InterruptedException ie) {
+                Thread.currentThread().interrupt();
+                break;
             }
         }
-        throw new FailoverException(last == null ? "interrupted" : last.getMessage());
+        throw new FailoverException(last.getMessage());
     }
 
     private void start(PieceTask assigned) {

@@ -1,11 +1,13 @@
 package io.smalldragonfly.dfget.engine;
 
+import io.smalldragonfly.common.cluster.NodeOrder;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * One entry of {@code --node}: {@code host[:port][=weight]}. The port defaults to the supernode's
- * API port 8002 and the weight to 1; a heavier node is tried first more often.
+ * API port 8002 and the weight to 1; a node of weight 2 is first for twice as many tasks
+ * ({@link #orderFor}).
  */
 public record SupernodeAddress(String host, int port, int weight) {
 
@@ -70,6 +72,15 @@ public record SupernodeAddress(String host, int port, int weight) {
             throw new IllegalArgumentException("node: '" + spec + "' has a bad " + what
                     + " (expected host[:port][=weight] with numbers)");
         }
+    }
+
+    /**
+     * The order in which a peer of {@code taskId} tries {@code nodes}: weighted rendezvous hashing
+     * ({@link NodeOrder}, docs/cluster.md), the same in every binary, so all peers of a task meet at
+     * the same supernode and fail over to the same next one.
+     */
+    public static List<SupernodeAddress> orderFor(String taskId, List<SupernodeAddress> nodes) {
+        return NodeOrder.order(taskId, nodes, a -> NodeOrder.key(a.host(), a.port()), SupernodeAddress::weight);
     }
 
     public String hostPort() {

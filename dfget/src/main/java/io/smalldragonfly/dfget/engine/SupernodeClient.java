@@ -57,6 +57,29 @@ public final class SupernodeClient {
         return call("GET", "/peer/service/down?" + report.toQuery(), null);
     }
 
+    /**
+     * The supernode answered 404 with code 502: it does not know the task or this peer (it was
+     * restarted, or evicted the task). Registering again there resumes the download.
+     */
+    public static final class ForgottenException extends IOException {
+        ForgottenException(String message) {
+            super(message);
+        }
+    }
+
+    /** Whether a 404's body is the protocol's "target not found" (502), not some other server's 404. */
+    private static boolean forgot(HttpURLConnection c) {
+        try (InputStream in = c.getErrorStream()) {
+            if (in == null) {
+                return false;
+            }
+            ApiResponse r = Json.read(in.readNBytes(64 * 1024), ApiResponse.class);
+            return r.code() == io.smalldragonfly.common.protocol.ResultCode.TARGET_NOT_FOUND.code();
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
     private ApiResponse call(String method, String pathAndQuery, byte[] body) throws IOException {
         URL url = new URL("http", node.host(), node.port(), pathAndQuery);
         HttpURLConnection c = http.open(url, 3000, 15000);
@@ -71,6 +94,9 @@ public final class SupernodeClient {
                 }
             }
             int status = c.getResponseCode();
+            if (status == 404 && forgot(c)) {
+                throw new ForgottenException("supernode " + node + " does not know this task or peer (restarted?)");
+            }
             if (status != 200) {
                 Http.drainQuietly(c);
                 throw new IOException("supernode " + node + ": HTTP " + status + " for " + method + " "

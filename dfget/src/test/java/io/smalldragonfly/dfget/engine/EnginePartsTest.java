@@ -39,16 +39,18 @@ class EnginePartsTest {
     }
 
     @Test
-    void heavierNodesComeFirstMoreOften() {
+    void heavierNodesAreFirstForMoreTasksAndEveryPeerOfATaskAgrees() {
         SupernodeAddress heavy = new SupernodeAddress("a", 1, 9);
         SupernodeAddress light = new SupernodeAddress("b", 1, 1);
         Map<String, Integer> firsts = new HashMap<>();
         for (int i = 0; i < 2000; i++) {
-            List<SupernodeAddress> order = P2pSession.weightedOrder(List.of(light, heavy));
+            String task = io.smalldragonfly.common.task.TaskId.compute("http://x/" + i, null, null).value();
+            List<SupernodeAddress> order = SupernodeAddress.orderFor(task, List.of(light, heavy));
             assertThat(order).containsExactlyInAnyOrder(light, heavy);
+            assertThat(SupernodeAddress.orderFor(task, List.of(heavy, light))).isEqualTo(order);
             firsts.merge(order.get(0).host(), 1, Integer::sum);
         }
-        assertThat(firsts.get("a")).isBetween(1600, 1950);
+        assertThat(firsts.get("a")).isBetween(1700, 1900);
     }
 
     @Test

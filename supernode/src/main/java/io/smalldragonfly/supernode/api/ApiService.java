@@ -104,7 +104,7 @@ public final class ApiService implements HttpService {
         return switch (path) {
             case "/peer/registry", "/peer/task", "/peer/piece/suc", "/peer/piece/error", "/peer/service/down",
                     "/peer/heartbeat", "/peer/network", "/_ping", "/version", "/metrics", "/peers",
-                    "/preheats" -> path;
+                    "/tasks", "/preheats" -> path;
             default -> "other";
         };
     }
@@ -162,6 +162,10 @@ public final class ApiService implements HttpService {
                 method(r, "GET");
                 yield done(Response.json(200, new ArrayList<>(tasks.peers())));
             }
+            case "/tasks" -> {
+                method(r, "GET");
+                yield done(Response.json(200, ownedTasks()));
+            }
             case "/tasks/{id}" -> {
                 method(r, "GET");
                 yield done(task(r.path().substring("/tasks/".length())));
@@ -170,7 +174,7 @@ public final class ApiService implements HttpService {
             case "/preheats/{id}" -> done(preheat(r, r.path().substring("/preheats/".length())));
             default -> throw HttpStatusException.notFound("path: '" + r.path() + "' (expected /peer/registry, "
                     + "/peer/task, /peer/piece/suc, /peer/piece/error, /peer/service/down, /peer/heartbeat, "
-                    + "/peer/network, /_ping, /version, /metrics, /peers, /tasks/{id} or /preheats)");
+                    + "/peer/network, /_ping, /version, /metrics, /peers, /tasks, /tasks/{id} or /preheats)");
         };
     }
 
@@ -280,6 +284,28 @@ public final class ApiService implements HttpService {
             }));
         }
         return Response.api(ApiResponse.of(ResultCode.OK, Map.of("nodes", nodes)));
+    }
+
+    /**
+     * The tasks this supernode owns: those its scheduler knows (peers registered them here, or a
+     * preheat). In a cluster each task is owned by the supernode its peers' rendezvous order puts
+     * first, or by the next one after a failover (docs/cluster.md).
+     */
+    private List<Map<String, Object>> ownedTasks() {
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (String id : new java.util.TreeSet<>(scheduler.taskIds())) {
+            scheduler.view(id).ifPresent(v -> {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("taskId", id);
+                tasks.task(id).map(TaskInfo::taskUrl).ifPresent(u -> m.put("taskUrl", u));
+                m.put("cdnStatus", v.cdnState());
+                m.put("cdnPieces", v.cdnPieces());
+                m.put("pieceCount", v.pieceCount());
+                m.put("peers", v.peers().size());
+                out.add(m);
+            });
+        }
+        return out;
     }
 
     private Response task(String id) {

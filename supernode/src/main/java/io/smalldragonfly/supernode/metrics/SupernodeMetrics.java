@@ -10,14 +10,17 @@ import io.smalldragonfly.supernode.scheduler.SchedulerListener;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.Map;
 import java.util.function.DoubleSupplier;
+import java.util.function.Supplier;
 
 /**
  * The supernode's Prometheus metrics, in a registry of its own (several supernodes may share a JVM
  * in tests). Names are stable; benchmarks and dashboards read them:
  * {@code supernode_cdn_source_bytes_total}, {@code supernode_cdn_upload_bytes_total},
  * {@code supernode_pieces_scheduled_total{source="peer"|"cdn"}}, {@code supernode_tasks},
- * {@code supernode_peers}, {@code supernode_request_duration_seconds{endpoint}}.
+ * {@code supernode_peers}, {@code supernode_task_peers{task}} (which tasks this supernode owns, in a
+ * cluster), {@code supernode_request_duration_seconds{endpoint}}.
  */
 public final class SupernodeMetrics implements CdnListener, SchedulerListener {
 
@@ -46,6 +49,16 @@ public final class SupernodeMetrics implements CdnListener, SchedulerListener {
                 .callback(cb -> cb.call(peers.getAsDouble())).register(registry);
         scheduled.labelValues("peer");
         scheduled.labelValues("cdn");
+    }
+
+    /**
+     * Publishes {@code supernode_task_peers{task="<taskId>"}}: one series per task this supernode
+     * owns, with its registered peers. The label's values are bounded by the tasks in the cache.
+     */
+    public void taskPeers(Supplier<Map<String, Integer>> peersByTask) {
+        GaugeWithCallback.builder().name("supernode_task_peers")
+                .help("Peers registered per task this supernode owns").labelNames("task")
+                .callback(cb -> peersByTask.get().forEach((task, n) -> cb.call(n, task))).register(registry);
     }
 
     @Override

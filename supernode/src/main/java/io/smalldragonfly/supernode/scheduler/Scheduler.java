@@ -258,6 +258,13 @@ public final class Scheduler {
         return t == null ? Optional.empty() : Optional.of(t.view());
     }
 
+    /** Peers registered per task, for every task this supernode owns. */
+    public Map<String, Integer> peersByTask() {
+        Map<String, Integer> out = new java.util.HashMap<>();
+        tasks.forEach((id, t) -> out.put(id, t.peerCount()));
+        return out;
+    }
+
     public int taskCount() {
         return tasks.size();
     }

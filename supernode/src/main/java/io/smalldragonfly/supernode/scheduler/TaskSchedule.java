@@ -31,6 +31,12 @@ final class TaskSchedule {
     static final class Peer {
         final PeerRef ref;
         final BitSet have = new BitSet();
+        /**
+         * Pieces it reported holding before the CDN published them: a peer that failed over from
+         * another supernode (or re-registered after a restart) announces what it has at once; it
+         * becomes their holder the moment the CDN publishes them (their digests come from there).
+         */
+        final BitSet early = new BitSet();
         final Map<Integer, InFlight> inFlight = new LinkedHashMap<>();
         int haveCount;
         int uploads;
@@ -47,6 +53,9 @@ final class TaskSchedule {
             return !down && !demoted;
         }
     }
+
+    /** Early reports beyond this piece number are ignored: 8 KiB per peer at most (256 GiB files at 4 MiB pieces). */
+    private static final int MAX_EARLY_PIECE = 1 << 16;
 
     private final String taskId;
     private final int pieceSize;
@@ -93,6 +102,18 @@ final class TaskSchedule {
             published++;
         }
         pieces.set(pieceNum, info);
+        for (Peer p : peers.values()) {
+            if (p.early.get(pieceNum)) {
+                p.early.clear(pieceNum);
+                if (!p.have.get(pieceNum)) {
+                    p.have.set(pieceNum);
+                    p.haveCount++;
+                    if (p.holder()) {
+                        holders.get(pieceNum).add(p);
+                    }
+                }
+            }
+        }
         return takeWaiters();
     }
 
@@ -122,6 +143,7 @@ final class TaskSchedule {
         cdnFailure = null;
         for (Peer p : peers.values()) {
             p.have.clear();
+            p.early.clear();
             p.haveCount = 0;
             p.inFlight.clear();
             p.uploads = 0;
@@ -157,6 +179,7 @@ final class TaskSchedule {
             // Re-registration with a new address: keep what it holds, drop what was in flight.
             releaseAll(existing);
             p.have.or(existing.have);
+            p.early.or(existing.early);
             p.haveCount = existing.haveCount;
             for (int i = existing.have.nextSetBit(0); i >= 0; i = existing.have.nextSetBit(i + 1)) {
                 List<Peer> h = holders.get(i);
@@ -215,7 +238,11 @@ final class TaskSchedule {
         lastAccessNanos = now;
         release(p, n);
         if (n >= pieces.size() || pieces.get(n) == null) {
-            // A piece we never published cannot be held: the report is stale or invented.
+            // Not published yet: remembered, and counted only once the CDN has it (a report of a
+            // piece the file turns out not to have is then never counted).
+            if (pieceCount < 0 ? n < MAX_EARLY_PIECE : n < pieceCount) {
+                p.early.set(n);
+            }
             return takeWaiters();
         }
         if (!p.have.get(n)) {
@@ -241,6 +268,7 @@ final class TaskSchedule {
                 holder.demoted = true;
                 removeAsHolder(holder);
             } else {
+                holder.early.clear(n);
                 if (n < holders.size() && holder.have.get(n)) {
                     holders.get(n).remove(holder);
                     holder.have.clear(n);

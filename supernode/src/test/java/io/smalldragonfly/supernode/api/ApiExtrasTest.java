@@ -95,6 +95,16 @@ class ApiExtrasTest {
         assertThat(net.get("data").get("nodes")).singleElement()
                 .satisfies(n -> assertThat(n.get("cid").asText()).isEqualTo("c1"));
         assertThat(Http.getJson(api("/version")).get("version").asText()).isNotBlank();
+
+        // Which tasks this supernode owns (in a cluster, docs/cluster.md): /tasks and the metrics.
+        String taskId = reg.get("data").get("taskId").asText();
+        assertThat(Http.getJson(api("/tasks"))).singleElement().satisfies(t -> {
+            assertThat(t.get("taskId").asText()).isEqualTo(taskId);
+            assertThat(t.get("taskUrl").asText()).isEqualTo(origin.url("/f"));
+            assertThat(t.get("peers").asInt()).isEqualTo(1);
+        });
+        String metrics = new String(Http.send("GET", api("/metrics"), Map.of(), null).body(), StandardCharsets.UTF_8);
+        assertThat(metrics).contains("supernode_task_peers{task=\"" + taskId + "\"} 1.0");
     }
 
     @Test

@@ -364,4 +364,48 @@ class SchedulerTest {
         assertThat(fromCdn.get()).isEqualTo(count);
         assertThat(fromPeers.get()).isEqualTo(2 * count);
     }
+
+    @Test
+    void aPieceAnnouncedBeforeTheCdnHasItMakesItsHolderTheSourceOnceItIsPublished() {
+        // A peer failing over from another supernode announces what it holds while this one's CDN
+        // has not cached those pieces yet.
+        Scheduler s = scheduler(b -> b.piecesPerAnswer(4).maxInFlight(4));
+        s.createTask(TASK, PIECE);
+        peer(s, "A");
+        peer(s, "C");
+        hold(s, "A", 0);
+        hold(s, "A", 1);
+        assertThat(s.view(TASK).orElseThrow().peers()).filteredOn(p -> p.cid().equals("A"))
+                .singleElement().extracting(TaskView.PeerView::pieces).isEqualTo(0); // nothing counted yet
+
+        s.piecePublished(TASK, 0, info(0));
+        s.piecePublished(TASK, 1, info(1));
+        s.piecePublished(TASK, 2, info(2));
+
+        List<PieceTask> got = pieces(poll(s, "C"));
+        assertThat(got).extracting(PieceTask::pieceNum).containsExactlyInAnyOrder(0, 1, 2);
+        assertThat(got).filteredOn(t -> t.pieceNum() < 2).extracting(PieceTask::cid).containsOnly("A");
+        assertThat(got).filteredOn(t -> t.pieceNum() == 2).extracting(PieceTask::cid)
+                .containsOnly("cdnnode:10.0.0.1~" + TASK);
+        // A itself is not sent after what it announced (piece 2 is on its way to C: A waits for it).
+        assertThat(poll(s, "A")).isInstanceOf(Decision.Wait.class);
+        hold(s, "C", 2);
+        assertThat(pieces(poll(s, "A"))).extracting(PieceTask::pieceNum).containsExactly(2);
+    }
+
+    @Test
+    void anEarlyAnnouncementIsForgottenWhenTheCdnStartsOverOrTheFileIsShorter() {
+        Scheduler s = scheduler(b -> b);
+        s.createTask(TASK, PIECE);
+        peer(s, "A");
+        hold(s, "A", 0);
+        s.cdnRestarted(TASK);
+        s.piecePublished(TASK, 0, info(0));
+        assertThat(s.seedTasks("A")).isEmpty();
+
+        hold(s, "A", 5);
+        s.cdnCompleted(TASK, 1, PIECE, "00");
+        assertThat(s.seedTasks("A")).isEmpty();
+        assertThatThrownBy(() -> hold(s, "A", 5)).hasMessageContaining("expected a piece of this task");
+    }
 }
