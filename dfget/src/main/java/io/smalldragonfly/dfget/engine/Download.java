@@ -1,5 +1,6 @@
 package io.smalldragonfly.dfget.engine;
 
+import io.smalldragonfly.common.log.Timeline;
 import io.smalldragonfly.common.protocol.TaskFinish;
 import io.smalldragonfly.common.task.TaskId;
 import io.smalldragonfly.common.util.Digests;
@@ -65,6 +66,7 @@ public final class Download {
         long stall = Math.max(1000, engine.config().pieceTimeout().toMillis());
         this.fetcher = new PieceFetcher(Http.plain(), (int) Math.min(Integer.MAX_VALUE, stall),
                 localLimiter, engine.totalLimiter());
+        fetcher.timelineIds(taskId, cid);
         this.deadlineNanos = request.timeout().isZero() ? Long.MAX_VALUE
                 : startNanos + request.timeout().toNanos();
         this.work = WorkFiles.prepare(request.output(), taskId);
@@ -197,6 +199,7 @@ public final class Download {
     }
 
     void run() {
+        Timeline.event("download_start", taskId, cid);
         try {
             DownloadResult r = execute();
             length.complete(r.length());
@@ -230,6 +233,7 @@ public final class Download {
             } else {
                 try {
                     TaskFinish finish = new P2pSession(this).run();
+                    Timeline.event("p2p_done", taskId, cid);
                     return finish(expectedMd5 != null ? expectedMd5 : finish.md5());
                 } catch (DownloadException e) {
                     if (request.notbs() || !fallbackAllowed(e.failure())) {
@@ -239,7 +243,9 @@ public final class Download {
                 }
             }
         }
+        Timeline.event("source_start", taskId, cid);
         new SourceSession(this).run();
+        Timeline.event("source_end", taskId, cid);
         return finish(expectedMd5);
     }
 
@@ -254,6 +260,7 @@ public final class Download {
                     + tracker.contiguous() + " of " + tracker.total() + " bytes");
         }
         startDigest();
+        Timeline.event("md5_wait", taskId, cid);
         String md5;
         try {
             long wait = deadlineNanos == Long.MAX_VALUE ? TimeUnit.HOURS.toNanos(24) : deadlineNanos - System.nanoTime();
@@ -266,6 +273,7 @@ public final class Download {
         } catch (ExecutionException e) {
             throw new DownloadException(Failure.LOCAL_ERROR, "cannot read back " + work.temp() + ": " + e.getCause(), e);
         }
+        Timeline.event("md5_done", taskId, cid);
         if (expectedMd5 != null && !expectedMd5.equalsIgnoreCase(md5)) {
             work.discard();
             throw new DownloadException(Failure.DIGEST_MISMATCH, "md5 of the downloaded file is " + md5
@@ -279,6 +287,7 @@ public final class Download {
         } catch (IOException e) {
             throw new DownloadException(Failure.LOCAL_ERROR, "cannot write " + request.output() + ": " + e.getMessage(), e);
         }
+        Timeline.event("committed", taskId, cid);
         double seconds = (System.nanoTime() - startNanos) / 1e9;
         DownloadResult r = new DownloadResult(request.url(), work.output(), taskId, tracker.total(), seconds,
                 counters.fromPeers.get(), counters.fromSupernode.get(), counters.fromSource.get(),
