@@ -599,12 +599,15 @@ def sample(out_path, marker, interval=0.1):
         for pid in pids:
             if pid in seen:
                 continue
-            seen.add(pid)
             try:
                 with open(f"/proc/{pid}/cmdline", "rb") as f:
                     argv = [a.decode(errors="replace") for a in f.read().split(b"\0") if a]
             except OSError:
                 continue
+            # bin/dfget and bin/launch are shell scripts that exec java in the same pid: a process
+            # of the run that is not java yet is looked at again on the next tick
+            if not (argv and marker in " ".join(argv) and "java" not in os.path.basename(argv[0])):
+                seen.add(pid)
             label = classify(argv, marker)
             if label:
                 # a process already running when sampling starts (the supernode) is charged only
@@ -681,8 +684,8 @@ def cpu_report(path, out=sys.stdout, top=6):
                          for g, a in best if a[0] + a[1] > 0)
         rows.append((p["label"], pid, total_u, total_s, desc))
     w = max([len(r[0]) for r in rows] + [8])
-    print(f"{'process':<{w}} {'pid':>7} {'user s':>7} {'sys s':>7}  top threads (user+sys s; xN = N threads)",
-          file=out)
+    print(f"{'process':<{w}} {'pid':>7} {'user s':>7} {'sys s':>7}  top threads (user+sys s; xN = N threads; "
+          f"'java' is the main thread, 'C# CompilerThre' the JIT)", file=out)
     for label, pid, u, s, desc in rows:
         print(f"{label:<{w}} {pid:>7} {u:7.2f} {s:7.2f}  {desc}", file=out)
     kinds = {}
@@ -691,6 +694,11 @@ def cpu_report(path, out=sys.stdout, top=6):
         kinds.setdefault(k, []).append(v)
     print("sum by kind: " + ", ".join(f"{k} {sum(v):.2f} CPU-s ({len(v)} process(es))"
                                       for k, v in sorted(kinds.items())), file=out)
+    if len(m) == 2 and m[1][2] > m[0][2]:
+        machine_s = (m[1][1] - m[0][1]) / tck
+        ours = sum(totals.values())
+        print(f"this run's JVMs: {ours:.2f} of the machine's {machine_s:.2f} busy CPU-s over the run "
+              f"({machine_s - ours:.2f} CPU-s went to other processes: the sampler, nginx, other users)", file=out)
     print(file=out)
     return totals
 

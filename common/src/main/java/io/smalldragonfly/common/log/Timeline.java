@@ -30,9 +30,20 @@ public final class Timeline {
     private static final long EPOCH_NANOS_MINUS_NANOTIME;
 
     static {
-        Instant now = Instant.now();
-        long mono = System.nanoTime();
-        EPOCH_NANOS_MINUS_NANOTIME = now.getEpochSecond() * 1_000_000_000L + now.getNano() - mono;
+        // The pair of readings least likely to straddle a preemption (a loaded host deschedules
+        // threads for tens of milliseconds): the one with the shortest nanoTime bracket.
+        long best = Long.MAX_VALUE;
+        long offset = 0;
+        for (int i = 0; i < 5; i++) {
+            long before = System.nanoTime();
+            Instant now = Instant.now();
+            long after = System.nanoTime();
+            if (after - before < best) {
+                best = after - before;
+                offset = now.getEpochSecond() * 1_000_000_000L + now.getNano() - (before + (after - before) / 2);
+            }
+        }
+        EPOCH_NANOS_MINUS_NANOTIME = offset;
     }
 
     private static volatile boolean enabled = fromEnvironment();
