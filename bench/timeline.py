@@ -378,12 +378,28 @@ def pipeline(peers, by_peer, sn, cid_of, label_of, published, out, result):
         wait_s = sum(d for d, e in held if e.get("decision") == "Wait") / 1e6
         piece_answers = [int(e["pieces"]) for e in answers if "pieces" in e]
         held_pieces = sorted(d for d, e in held if "pieces" in e)
+        # 602 answers while the supernode itself knew another peer holding a piece this one lacked
+        # (reported by piece/suc or a poll): the scheduler chose to make it wait
+        known_wait = cdn_wait = 0
+        known_wait_us = cdn_wait_us = 0
+        my_reports = reported.get(cid, {})
+        for (a, b), ans_e in zip(polls, answers):
+            if ans_e.get("decision") != "Wait":
+                continue
+            if any(t <= b and my_reports.get(p, b + 1) > b
+                   for c, ps in reported.items() if c != cid for p, t in ps.items()):
+                known_wait += 1
+                known_wait_us += b - a
+            elif any(t <= b and my_reports.get(p, b + 1) > b for p, t in published.items()):
+                cdn_wait += 1  # only the CDN had it: another peer was fetching it from there
+                cdn_wait_us += b - a
         legs = ""
         if None not in (recv, done, sent, ans):
             legs = (f"registration: {(recv - sent) / 1e3:.0f} ms to reach the supernode, {(done - recv) / 1e3:.0f} ms "
                     f"there (source probe, task), {(ans - done) / 1e3:.0f} ms back; ")
         print(f"{label}: {legs}{len(polls)} polls, {len(waits)} answered 602 after a hold ({wait_s:.2f} s "
-              f"in all), {len(piece_answers)} with pieces (median {statistics.median(piece_answers) if piece_answers else 0}"
+              f"in all; {known_wait} of them, {known_wait_us / 1e6:.2f} s, while another peer had reported a piece "
+              f"it lacked, {cdn_wait} ({cdn_wait_us / 1e6:.2f} s) while only the CDN had one), {len(piece_answers)} with pieces (median {statistics.median(piece_answers) if piece_answers else 0}"
               f" per answer, held median {(held_pieces[len(held_pieces) // 2] / 1e3) if held_pieces else 0:.0f} ms)",
               file=out)
         assigned = {}
@@ -581,6 +597,9 @@ def classify(argv, marker):
     return None
 
 
+LAUNCHERS = {"sh", "dash", "bash", "time", "jspawnhelper", "env"}
+
+
 def sample(out_path, marker, interval=0.1):
     stop = []
     signal.signal(signal.SIGTERM, lambda *a: stop.append(1))
@@ -604,9 +623,10 @@ def sample(out_path, marker, interval=0.1):
                     argv = [a.decode(errors="replace") for a in f.read().split(b"\0") if a]
             except OSError:
                 continue
-            # bin/dfget and bin/launch are shell scripts that exec java in the same pid: a process
-            # of the run that is not java yet is looked at again on the next tick
-            if not (argv and marker in " ".join(argv) and "java" not in os.path.basename(argv[0])):
+            # bin/dfget and bin/launch are shell scripts, and the JDK starts a child (the upload
+            # server) through jspawnhelper: each execs java in the same pid, so a launcher is
+            # looked at again on the next tick
+            if not argv or os.path.basename(argv[0]) not in LAUNCHERS:
                 seen.add(pid)
             label = classify(argv, marker)
             if label:
