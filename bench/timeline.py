@@ -377,6 +377,10 @@ def pipeline(peers, by_peer, sn, cid_of, label_of, published, out, result):
             held.append((b - a, ans_e))
         wait_s = sum(d for d, e in held if e.get("decision") == "Wait") / 1e6
         piece_answers = [int(e["pieces"]) for e in answers if "pieces" in e]
+        repeated = sum(1 for e in answers if "repeated" in e)
+        whys = {}
+        for e in waits:
+            whys[e.get("why", "?")] = whys.get(e.get("why", "?"), 0) + 1
         held_pieces = sorted(d for d, e in held if "pieces" in e)
         # 602 answers while the supernode itself knew another peer holding a piece this one lacked
         # (reported by piece/suc or a poll): the scheduler chose to make it wait
@@ -400,8 +404,10 @@ def pipeline(peers, by_peer, sn, cid_of, label_of, published, out, result):
         print(f"{label}: {legs}{len(polls)} polls, {len(waits)} answered 602 after a hold ({wait_s:.2f} s "
               f"in all; {known_wait} of them, {known_wait_us / 1e6:.2f} s, while another peer had reported a piece "
               f"it lacked, {cdn_wait} ({cdn_wait_us / 1e6:.2f} s) while only the CDN had one), {len(piece_answers)} with pieces (median {statistics.median(piece_answers) if piece_answers else 0}"
-              f" per answer, held median {(held_pieces[len(held_pieces) // 2] / 1e3) if held_pieces else 0:.0f} ms)",
-              file=out)
+              f" per answer, held median {(held_pieces[len(held_pieces) // 2] / 1e3) if held_pieces else 0:.0f} ms)"
+              + (f", {repeated} repeating pieces in flight" if repeated else "")
+              + (f"; 602 because: " + ", ".join(f"{k.replace('_', ' ')} x{v}" for k, v in sorted(whys.items()))
+                 if whys and "?" not in whys else ""), file=out)
         assigned = {}
         for e in mine:
             if e["ev"] == "sn_assign" and "piece" in e:

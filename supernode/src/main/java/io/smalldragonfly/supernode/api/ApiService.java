@@ -259,9 +259,15 @@ public final class ApiService implements HttpService {
         if (!Timeline.enabled()) {
             return;
         }
-        if (d instanceof Decision.Pieces p) {
+        if (d instanceof Decision.Pieces p && p.repeated()) {
+            Timeline.event("sn_poll_answer", taskId, cid, "repeated", p.pieces().size());
+        } else if (d instanceof Decision.Pieces p) {
             Timeline.event("sn_poll_answer", taskId, cid, "pieces", p.pieces().size());
             p.pieces().forEach(t -> Timeline.piece("sn_assign", taskId, cid, t.pieceNum(), t.cid(), -1));
+        } else if (d instanceof Decision.Wait w) {
+            // the reason's last clause says why ("no new piece cached yet", "... holders are busy")
+            String why = w.reason().substring(w.reason().lastIndexOf(',') + 1);
+            Timeline.event("sn_poll_answer", taskId, cid, "decision=Wait why=" + why.replaceAll("\\s+", "_"));
         } else {
             Timeline.event("sn_poll_answer", taskId, cid, "decision=" + d.getClass().getSimpleName());
         }
