@@ -380,7 +380,8 @@ def pipeline(peers, by_peer, sn, cid_of, label_of, published, out, result):
         repeated = sum(1 for e in answers if "repeated" in e)
         whys = {}
         for e in waits:
-            whys[e.get("why", "?")] = whys.get(e.get("why", "?"), 0) + 1
+            why = re.sub(r"\d+", "N", e.get("why", "?"))  # "piece N is being fetched by a peer ..."
+            whys[why] = whys.get(why, 0) + 1
         held_pieces = sorted(d for d, e in held if "pieces" in e)
         # 602 answers while the supernode itself knew another peer holding a piece this one lacked
         # (reported by piece/suc or a poll): the scheduler chose to make it wait
@@ -612,6 +613,7 @@ def sample(out_path, marker, interval=0.1):
     signal.signal(signal.SIGINT, lambda *a: stop.append(1))
     procs = {}   # pid -> {"label", "threads": {tid: [comm, ut, st]}}
     seen = set()
+    retries = {}
     machine = []  # (t, busy ticks, total ticks)
     t_start = time.time()
     first_tick = True
@@ -632,7 +634,13 @@ def sample(out_path, marker, interval=0.1):
             # bin/dfget and bin/launch are shell scripts, and the JDK starts a child (the upload
             # server) through jspawnhelper: each execs java in the same pid, so a launcher is
             # looked at again on the next tick
-            if not argv or os.path.basename(argv[0]) not in LAUNCHERS:
+            # (an empty command line is a process between fork and exec, or a kernel thread:
+            # looked at for 2 s)
+            if not argv:
+                retries[pid] = retries.get(pid, 0) + 1
+                if retries[pid] > 20:
+                    seen.add(pid)
+            elif os.path.basename(argv[0]) not in LAUNCHERS:
                 seen.add(pid)
             label = classify(argv, marker)
             if label:
