@@ -15,7 +15,8 @@
 #                  invocation; the generated file is kept between invocations of the same SIZE
 #        INTERVAL  CPU sampling period in seconds (default 0.1)
 #        SUPERNODE attach to a running supernode HOST:PORT instead of starting one (it must run
-#                  with SMALL_DRAGONFLY_TIMELINE=1; SN_LOGS = its logs directory, for its events)
+#                  with SMALL_DRAGONFLY_TIMELINE=1; SN_LOGS = its logs directory, for its events;
+#                  its CPU is not sampled: the sampler follows the JVMs of the run directory)
 # Ports: random above 20000, checked free. Everything started here is stopped on exit.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
@@ -26,7 +27,7 @@ if [[ ${1:-} == --self-test ]]; then
 fi
 GANTT=""
 if [[ ${1:-} == --gantt ]]; then GANTT=--gantt; shift; fi
-[[ $# -ge 1 ]] || { sed -n '2,21p' "$0" >&2; exit 2; }
+[[ $# -ge 1 ]] || { sed -n '2,22p' "$0" >&2; exit 2; }
 for n in "$@"; do [[ $n =~ ^[1-9][0-9]*$ ]] || { echo "N: '$n' (expected a peer count >= 1)" >&2; exit 2; }; done
 
 SIZE=${SIZE:-200M}
