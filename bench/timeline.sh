@@ -27,7 +27,7 @@ if [[ ${1:-} == --self-test ]]; then
 fi
 GANTT=""
 if [[ ${1:-} == --gantt ]]; then GANTT=--gantt; shift; fi
-[[ $# -ge 1 ]] || { sed -n '2,22p' "$0" >&2; exit 2; }
+[[ $# -ge 1 ]] || { sed -n '2,20p' "$0" >&2; exit 2; }
 for n in "$@"; do [[ $n =~ ^[1-9][0-9]*$ ]] || { echo "N: '$n' (expected a peer count >= 1)" >&2; exit 2; }; done
 
 SIZE=${SIZE:-200M}
