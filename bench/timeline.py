@@ -433,6 +433,8 @@ def pipeline(peers, by_peer, sn, cid_of, label_of, published, out, result):
         for k in stages:
             rows[k].append(statistics.median(st[k]) / 1e3 if st[k] else float("nan"))
         result["peers"].setdefault(label, {})["stages_ms"] = {k: rows[k][-1] for k in stages}
+        result["peers"][label]["polls"] = {"polls": len(polls), "wait": len(waits), "known_wait": known_wait,
+                                           "cdn_wait": cdn_wait, "whys": whys, "repeated": repeated}
     print(f"{'median ms per piece':<{w}}" + "".join(f"{l:>9}" for l in peers), file=out)
     for k in stages:
         print(f"{k:<{w}}" + "".join(f"{v:9.1f}" for v in rows[k]), file=out)
@@ -775,15 +777,27 @@ def self_test():
           f"{T + 1.45 * S:.0f} cdn_written task=t piece=1 bytes=50 proc=supernode",
           f"{T + 1.50 * S:.0f} cdn_published task=t piece=1 bytes=55 proc=supernode",
           f"{T + 1.50 * S:.0f} cdn_complete task=t pieces=2 proc=supernode",
-          f"{T + 9.00 * S:.0f} cdn_published task=other piece=0 bytes=5 proc=supernode"]
+          f"{T + 9.00 * S:.0f} cdn_published task=other piece=0 bytes=5 proc=supernode",
+          # peer-1 reports piece 0 at 1.3 s; peer-2's poll is held 0.8 s and answered 602 at 1.2 s
+          # (nothing reported yet, piece 0 published: "only the CDN had one"), then at 1.3 s it
+          # is assigned piece 0 from peer-1; a second 602 at 1.75 s after peer-1 reported piece 1
+          f"{T + 1.30 * S:.0f} sn_success task=t cid=c1 range=0-99 holder=cdn proc=supernode",
+          f"{T + 0.40 * S:.0f} sn_poll_recv task=t cid=c2 proc=supernode",
+          f"{T + 1.20 * S:.0f} sn_poll_answer task=t cid=c2 decision=Wait why=piece_0_is_being_fetched proc=supernode",
+          f"{T + 1.21 * S:.0f} sn_poll_recv task=t cid=c2 proc=supernode",
+          f"{T + 1.29 * S:.0f} sn_poll_answer task=t cid=c2 pieces=1 proc=supernode",
+          f"{T + 1.29 * S:.0f} sn_assign task=t cid=c2 piece=0 src=c1 proc=supernode",
+          f"{T + 1.41 * S:.0f} sn_poll_recv task=t cid=c2 range=0-99 result=SEMI_SUCCESS proc=supernode",
+          f"{T + 1.75 * S:.0f} sn_poll_answer task=t cid=c2 decision=Wait why=no_new_piece proc=supernode",
+          f"{T + 1.70 * S:.0f} sn_success task=t cid=c1 range=100-199 holder=cdn proc=supernode"]
 
         # peer lines: (seconds, event, piece, src)
     def peer(cid, steps):
-        return [f"{T + t * S:.0f} {ev} task=t cid={cid}" + (f" piece={p}" if p is not None else "")
-                + (f" src={src}" if src else "") + (" bytes=100" if ev == "handled" else "")
-                for t, ev, p, src in steps]
+        return [f"{T + st[0] * S:.0f} {st[1]} task=t cid={cid}" + (f" piece={st[2]}" if st[2] is not None else "")
+                + (f" src={st[3]}" if st[3] else "") + (" bytes=100" if st[1] == "handled" else "")
+                + (" " + st[4] if len(st) > 4 else "") for st in steps]
     p1 = peer("c1", [(0.3, "download_start", None, None), (0.4, "register_sent", None, None),
-                     (0.6, "register_answer", None, None), (0.7, "registered", None, None),
+                     (0.6, "register_answer", None, None), (0.7, "registered", None, None, "pieceSize=100"),
                      (0.7, "poll_sent", None, None), (1.0, "poll_answer", None, None),
                      (1.0, "fetch_queued", 0, "cdn"), (1.0, "fetch_start", 0, "cdn"), (1.2, "fetch_end", 0, "cdn"),
                      (1.2, "verified", 0, "cdn"), (1.25, "handled", 0, "cdn"), (1.3, "reported", 0, "cdn"),
@@ -833,6 +847,16 @@ def self_test():
     check(close(r["cdn"]["source_wait"], 0.4 + 0.4), f"cdn source wait {r['cdn']}")
     check("other" not in r["pieces"] and 0 in r["pieces"], "the other task's event is filtered")
     check("|" in buf.getvalue() and "CDN" in buf.getvalue(), "gantt printed")
+    polls2 = r["peers"]["peer-2"]["polls"]
+    check(polls2["polls"] == 3 and polls2["wait"] == 2, f"peer-2 polls {polls2}")
+    # the first 602 (1.2 s): only the CDN had piece 0; the second (1.75 s): peer-1 had reported
+    # piece 1 (1.7 s), which peer-2 lacked
+    check(polls2["known_wait"] == 1 and polls2["cdn_wait"] == 1, f"602 classification {polls2}")
+    check(polls2["whys"] == {"piece_N_is_being_fetched": 1, "no_new_piece": 1}, f"602 reasons {polls2}")
+    st2 = r["peers"]["peer-2"]["stages_ms"]
+    # piece 0 available at 1.0 s (CDN), assigned 1.29 s: 290 ms; fetch start 1.3 s: 10 ms later
+    check(close(st2["available -> assigned (supernode)"], 290) and close(st2["assigned -> fetch start (answer, queue)"], 10),
+          f"peer-2 stages {st2}")
     # the sampler's classification
     check(classify(["/usr/bin/java", "-cp", "x", "io.smalldragonfly.dfget.DfgetMain", "server", "--home",
                     "/w/run/peer-3"], "/w/run") == "upload:peer-3", "classify an upload server")
