@@ -50,5 +50,6 @@ public final class Logging {
         } catch (JoranException e) {
             throw new IllegalStateException("logging: cannot configure " + config, e);
         }
+        Timeline.configure(ctx);
     }
 }

@@ -1,5 +1,6 @@
 package io.smalldragonfly.dfget.engine;
 
+import io.smalldragonfly.common.log.Timeline;
 import io.smalldragonfly.common.protocol.TaskFinish;
 import io.smalldragonfly.common.task.TaskId;
 import io.smalldragonfly.common.util.Digests;
@@ -65,6 +66,7 @@ public final class Download {
         long stall = Math.max(1000, engine.config().pieceTimeout().toMillis());
         this.fetcher = new PieceFetcher(Http.plain(), (int) Math.min(Integer.MAX_VALUE, stall),
                 localLimiter, engine.totalLimiter());
+        fetcher.timelineIds(taskId, cid);
         this.deadlineNanos = request.timeout().isZero() ? Long.MAX_VALUE
                 : startNanos + request.timeout().toNanos();
         this.work = WorkFiles.prepare(request.output(), taskId);
@@ -198,6 +200,7 @@ public final class Download {
     }
 
     void run() {
+        Timeline.event("download_start", taskId, cid);
         try {
             DownloadResult r = execute();
             length.complete(r.length());
@@ -231,6 +234,7 @@ public final class Download {
             } else {
                 try {
                     TaskFinish finish = new P2pSession(this).run();
+                    Timeline.event("p2p_done", taskId, cid);
                     return finishP2p(finish);
                 } catch (DownloadException e) {
                     if (request.notbs() || !fallbackAllowed(e.failure())) {
@@ -240,7 +244,9 @@ public final class Download {
                 }
             }
         }
+        Timeline.event("source_start", taskId, cid);
         new SourceSession(this).run();
+        Timeline.event("source_end", taskId, cid);
         return finish(expectedMd5);
     }
 
@@ -251,6 +257,7 @@ public final class Download {
     /** The md5 of the content as it is on disk (the in-order digest, started now if not yet). */
     private String wholeFileMd5() throws DownloadException {
         startDigest();
+        Timeline.event("md5_wait", taskId, cid);
         try {
             long wait = deadlineNanos == Long.MAX_VALUE ? TimeUnit.HOURS.toNanos(24) : deadlineNanos - System.nanoTime();
             return digest.get(Math.max(1, wait), TimeUnit.NANOSECONDS);
@@ -291,6 +298,7 @@ public final class Download {
                     + tracker.contiguous() + " of " + tracker.total() + " bytes");
         }
         String md5 = impliedMd5 ? expectedMd5 : wholeFileMd5();
+        Timeline.event("md5_done", taskId, cid);
         if (expectedMd5 != null && !expectedMd5.equalsIgnoreCase(md5)) {
             work.discard();
             throw new DownloadException(Failure.DIGEST_MISMATCH, "md5 of the downloaded file is " + md5
@@ -304,6 +312,7 @@ public final class Download {
         } catch (IOException e) {
             throw new DownloadException(Failure.LOCAL_ERROR, "cannot write " + request.output() + ": " + e.getMessage(), e);
         }
+        Timeline.event("committed", taskId, cid);
         double seconds = (System.nanoTime() - startNanos) / 1e9;
         DownloadResult r = new DownloadResult(request.url(), work.output(), taskId, tracker.total(), seconds,
                 counters.fromPeers.get(), counters.fromSupernode.get(), counters.fromSource.get(),

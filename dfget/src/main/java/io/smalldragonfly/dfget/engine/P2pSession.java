@@ -2,6 +2,7 @@ package io.smalldragonfly.dfget.engine;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import io.smalldragonfly.common.Version;
+import io.smalldragonfly.common.log.Timeline;
 import io.smalldragonfly.common.piece.PieceFraming;
 import io.smalldragonfly.common.piece.PieceRange;
 import io.smalldragonfly.common.protocol.ApiResponse;
@@ -176,7 +177,9 @@ final class P2pSession {
         RegisterRequest req = new RegisterRequest(d.cid, d.engine.peerIp(d.request), c.hostName(), sn.node().host(), c.uploadPort(),
                 "/peer/file/" + d.taskFileName, r.callSystem(), Version.CURRENT, r.dfdaemon(), r.url(), r.taskUrl(),
                 r.md5(), r.identifier(), r.headers(), r.insecure(), List.of());
+        Timeline.event("register_sent", d.taskId, d.cid);
         ApiResponse res = sn.register(req);
+        Timeline.event("register_answer", d.taskId, d.cid, "code", res.code());
         ResultCode code;
         try {
             code = res.resultCode();
@@ -232,6 +235,7 @@ final class P2pSession {
         d.started(length);
         // no query string in the log: signed URLs carry credentials there (dfdaemon's logs must not)
         String url = d.request.url();
+        Timeline.event("registered", d.taskId, d.cid, "pieceSize", pieceSize);
         log.info("registered {} with supernode {}: task {} length {} pieceSize {}",
                 url.indexOf('?') < 0 ? url : url.substring(0, url.indexOf('?')) + "?…", sn.node(),
                 snTaskId, length, pieceSize);
@@ -245,7 +249,9 @@ final class P2pSession {
             d.checkAlive();
             ApiResponse r;
             try {
+                Timeline.event("poll_sent", d.taskId, d.cid, "inflight", inflight.size());
                 r = poll(next);
+                Timeline.event("poll_answer", d.taskId, d.cid, "code", r.code());
                 rejoins = 0;
             } catch (SupernodeClient.ForgottenException e) {
                 if (++rejoins > MAX_REJOINS) {
@@ -271,6 +277,7 @@ final class P2pSession {
                         throw new FailoverException("bad 601 answer: " + e.getMessage());
                     }
                     for (PieceTask t : tasks) {
+                        Timeline.piece("assigned", d.taskId, d.cid, t.pieceNum(), t.cid(), -1);
                         if (t.fromSupernode() && cdnTemplate == null) {
                             cdnTemplate = t;
                             d.engine.cdnLocation(sn.node(), t.peerIp(), t.peerPort());
@@ -370,7 +377,9 @@ final class P2pSession {
         long framed = framedLength(t);
         long offset = (long) n * (pieceSize - PieceFraming.OVERHEAD);
         long deadline = d.pieceDeadline(pieceSize);
+        Timeline.piece("fetch_queued", d.taskId, d.cid, n, t.cid(), -1);
         d.engine.executor().execute(() -> {
+            Timeline.piece("fetch_start", d.taskId, d.cid, n, t.cid(), -1);
             PieceOutcome o = null;
             try {
                 if (candidate) {
@@ -454,10 +463,12 @@ final class P2pSession {
             candidates[n] = false;
         }
         logPiece(t, o.success() ? PieceResult.SEMI_SUCCESS : PieceResult.FAIL);
+        Timeline.piece(o.success() ? "handled" : "piece_failed", d.taskId, d.cid, n, t.cid(), o.contentLength());
         if (o.success()) {
             d.tracker.markPiece(n, o.contentLength());
             try {
                 sn.reportSuccess(new PieceSuccessReport(snTaskId, d.cid, t.cid(), t.range()));
+                Timeline.piece("reported", d.taskId, d.cid, n, t.cid(), -1);
             } catch (IOException e) {
                 log.warn("piece {} success report failed: {}", n, e.getMessage());
             }

@@ -1,5 +1,6 @@
 package io.smalldragonfly.dfget.engine;
 
+import io.smalldragonfly.common.log.Timeline;
 import io.smalldragonfly.common.piece.PieceFraming;
 import io.smalldragonfly.common.protocol.PieceErrorType;
 import io.smalldragonfly.common.protocol.PieceTask;
@@ -32,11 +33,19 @@ final class PieceFetcher {
     private final RateLimiter[] limiters;
     private final int stallMillis;
     private final Set<HttpURLConnection> active = ConcurrentHashMap.newKeySet();
+    private volatile String timelineTask;
+    private volatile String timelineCid;
 
     PieceFetcher(Http http, int stallMillis, RateLimiter... limiters) {
         this.http = http;
         this.stallMillis = stallMillis;
         this.limiters = limiters;
+    }
+
+    /** Which download the timeline's piece events of this fetcher belong to. */
+    void timelineIds(String taskId, String cid) {
+        this.timelineTask = taskId;
+        this.timelineCid = cid;
     }
 
     /** Aborts every transfer in progress (cancel, timeout). */
@@ -79,6 +88,7 @@ final class PieceFetcher {
                 if (header.length < PieceFraming.HEADER_LENGTH) {
                     return fail(task, "body: " + header.length + " bytes (expected a 4-byte piece header)");
                 }
+                Timeline.piece("first_byte", timelineTask, timelineCid, task.pieceNum(), task.cid(), -1);
                 int h = ByteBuffer.wrap(header).getInt();
                 int contentLength = PieceFraming.contentLength(h);
                 if (PieceFraming.pieceSize(h) != pieceSize) {
@@ -121,6 +131,7 @@ final class PieceFetcher {
                 if (in.read() >= 0) {
                     return fail(task, "body longer than the piece");
                 }
+                Timeline.piece("fetch_end", timelineTask, timelineCid, task.pieceNum(), task.cid(), contentLength);
                 String real = Digests.hex(digest.digest());
                 if (useSha) {
                     if (!real.equalsIgnoreCase(task.pieceSha256())) {
@@ -134,6 +145,7 @@ final class PieceFetcher {
                             "md5 " + real + " (expected " + task.md5() + ")");
                 }
                 reusable = true;
+                Timeline.piece("verified", timelineTask, timelineCid, task.pieceNum(), task.cid(), contentLength);
                 (task.fromSupernode() ? counters.fromSupernode : counters.fromPeers).addAndGet(contentLength);
                 return PieceOutcome.ok(task, contentLength, false);
             }

@@ -7,6 +7,7 @@ import io.smalldragonfly.common.http.HttpService;
 import io.smalldragonfly.common.http.HttpStatusException;
 import io.smalldragonfly.common.http.Request;
 import io.smalldragonfly.common.http.Response;
+import io.smalldragonfly.common.log.Timeline;
 import io.smalldragonfly.common.protocol.ApiResponse;
 import io.smalldragonfly.common.protocol.HeartbeatRequest;
 import io.smalldragonfly.common.protocol.HeartbeatResult;
@@ -122,6 +123,7 @@ public final class ApiService implements HttpService {
             case "/peer/piece/suc" -> {
                 method(r, "GET");
                 PieceSuccessReport s = PieceSuccessReport.from(r.query());
+                timelineSuccess(s);
                 scheduler.pieceSucceeded(taskId(s.taskId()), s.cid(), s.pieceRange());
                 yield done(Response.api(ApiResponse.success()));
             }
@@ -196,7 +198,11 @@ public final class ApiService implements HttpService {
 
     private CompletionStage<Response> register(Request r) {
         RegisterRequest req = parseRegistration(r);
-        return tasks.register(req).thenApply(res -> Response.api(ApiResponse.of(ResultCode.OK, res)));
+        Timeline.event("sn_register_recv", null, req.cid());
+        return tasks.register(req).thenApply(res -> {
+            Timeline.event("sn_registered", res.taskId(), req.cid());
+            return Response.api(ApiResponse.of(ResultCode.OK, res));
+        });
     }
 
     static RegisterRequest parseRegistration(Request r) {
@@ -222,10 +228,12 @@ public final class ApiService implements HttpService {
     private CompletionStage<Response> peerTask(Request r) {
         PeerTaskRequest q = PeerTaskRequest.from(r.query());
         taskId(q.taskId());
+        timelinePoll(q);
         Decision d = scheduler.poll(q);
         if (d instanceof Decision.Wait && waitNanos > 0) {
             return await(q.taskId(), q.srcCid(), System.nanoTime() + waitNanos);
         }
+        timelineAnswer(q.taskId(), q.srcCid(), d);
         return done(toResponse(d));
     }
 
@@ -235,10 +243,44 @@ public final class ApiService implements HttpService {
         Decision d = scheduler.decide(taskId, cid);
         long remaining = deadline - System.nanoTime();
         if (!(d instanceof Decision.Wait) || remaining <= 0) {
+            timelineAnswer(taskId, cid, d);
             return CompletableFuture.completedFuture(toResponse(d));
         }
         return change.completeOnTimeout(null, remaining, TimeUnit.NANOSECONDS)
                 .thenCompose(v -> await(taskId, cid, deadline));
+    }
+
+    // ---- timeline events (bench/timeline.sh); nothing is built unless enabled ---------------
+
+    private static void timelinePoll(PeerTaskRequest q) {
+        if (Timeline.enabled()) {
+            Timeline.event("sn_poll_recv", q.taskId(), q.srcCid(), q.range().isEmpty() ? null
+                    : "range=" + q.range() + " result=" + q.result() + " holder=" + q.dstCid());
+        }
+    }
+
+    private static void timelineAnswer(String taskId, String cid, Decision d) {
+        if (!Timeline.enabled()) {
+            return;
+        }
+        if (d instanceof Decision.Pieces p && p.repeated()) {
+            Timeline.event("sn_poll_answer", taskId, cid, "repeated", p.pieces().size());
+        } else if (d instanceof Decision.Pieces p) {
+            Timeline.event("sn_poll_answer", taskId, cid, "pieces", p.pieces().size());
+            p.pieces().forEach(t -> Timeline.piece("sn_assign", taskId, cid, t.pieceNum(), t.cid(), -1));
+        } else if (d instanceof Decision.Wait w) {
+            // the reason's last clause says why ("no new piece cached yet", "... holders are busy")
+            String why = w.reason().substring(w.reason().lastIndexOf(',') + 1);
+            Timeline.event("sn_poll_answer", taskId, cid, "decision=Wait why=" + why.replaceAll("\\s+", "_"));
+        } else {
+            Timeline.event("sn_poll_answer", taskId, cid, "decision=" + d.getClass().getSimpleName());
+        }
+    }
+
+    private static void timelineSuccess(PieceSuccessReport s) {
+        if (Timeline.enabled()) {
+            Timeline.event("sn_success", s.taskId(), s.cid(), "range=" + s.pieceRange() + " holder=" + s.dstCid());
+        }
     }
 
     static Response toResponse(Decision d) {

@@ -1,5 +1,6 @@
 package io.smalldragonfly.supernode.cdn;
 
+import io.smalldragonfly.common.log.Timeline;
 import io.smalldragonfly.common.piece.PieceFraming;
 import io.smalldragonfly.common.piece.PieceSizePolicy;
 import io.smalldragonfly.common.protocol.ResultCode;
@@ -290,6 +291,7 @@ public final class CdnManager implements AutoCloseable {
 
     /** Streams the source into the cache, piece by piece; runs on a fetch thread. */
     private void fetch(Entry e, TaskSpec spec, CacheMeta initial, int startPiece) {
+        Timeline.event("cdn_fetch_start", e.id.value(), null, "fromPiece", startPiece);
         int pieceSize = initial.pieceSize();
         long from = (long) startPiece * (pieceSize - PieceFraming.OVERHEAD);
         Path data = store.dataFile(e.id);
@@ -345,10 +347,12 @@ public final class CdnManager implements AutoCloseable {
         for (int n = done.size(); ; n++) {
             int len = in.readNBytes(buf, PieceFraming.HEADER_LENGTH, perPiece);
             checkNotShort(in, meta.contentLength(), total, len, perPiece);
+            Timeline.piece("cdn_read", meta.taskId(), null, n, null, len);
             if (len == 0) {
                 return total;
             }
             PieceInfo info = writePiece(ch, n, buf, len, pieceSize);
+            Timeline.piece("cdn_written", meta.taskId(), null, n, null, len);
             contentMd5.update(buf, PieceFraming.HEADER_LENGTH, len);
             listener.sourceBytes(len);
             total += len;
@@ -398,6 +402,7 @@ public final class CdnManager implements AutoCloseable {
         }
         int n = pieces.size();
         scheduler.cdnCompleted(e.id.value(), n, total + (long) n * PieceFraming.OVERHEAD, md5);
+        Timeline.event("cdn_complete", e.id.value(), null, "pieces", n);
         log.info("cdn: task {} cached: {} bytes, {} pieces, md5 {}", e.id, total, n, md5);
     }
 

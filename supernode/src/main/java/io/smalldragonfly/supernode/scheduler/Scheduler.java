@@ -3,6 +3,7 @@ package io.smalldragonfly.supernode.scheduler;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Ticker;
+import io.smalldragonfly.common.log.Timeline;
 import io.smalldragonfly.common.protocol.PeerTaskRequest;
 import io.smalldragonfly.common.protocol.PieceErrorType;
 import io.smalldragonfly.common.protocol.PieceResult;
@@ -115,6 +116,7 @@ public final class Scheduler {
 
     /** The CDN wrote piece {@code pieceNum}: peers may fetch it from now on. */
     public void piecePublished(String taskId, int pieceNum, PieceInfo info) {
+        Timeline.piece("cdn_published", taskId, null, pieceNum, null, info.framedLength());
         wake(task(taskId).publish(pieceNum, info));
     }
 
