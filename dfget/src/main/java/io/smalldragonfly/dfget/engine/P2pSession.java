@@ -466,12 +466,19 @@ final class P2pSession {
         Timeline.piece(o.success() ? "handled" : "piece_failed", d.taskId, d.cid, n, t.cid(), o.contentLength());
         if (o.success()) {
             d.tracker.markPiece(n, o.contentLength());
-            try {
-                sn.reportSuccess(new PieceSuccessReport(snTaskId, d.cid, t.cid(), t.range()));
-                Timeline.piece("reported", d.taskId, d.cid, n, t.cid(), -1);
-            } catch (IOException e) {
-                log.warn("piece {} success report failed: {}", n, e.getMessage());
-            }
+            // The next poll carries this success too (701/503 with the range, all the original
+            // supernode reads); /peer/piece/suc is for 1.x supernodes. Sent beside the poll rather
+            // than before it: waiting for its answer held every next poll 30-100 ms (timeline).
+            SupernodeClient client = sn;
+            PieceSuccessReport report = new PieceSuccessReport(snTaskId, d.cid, t.cid(), t.range());
+            d.engine.executor().execute(() -> {
+                try {
+                    client.reportSuccess(report);
+                    Timeline.piece("reported", d.taskId, d.cid, n, t.cid(), -1);
+                } catch (IOException e) {
+                    log.warn("piece {} success report failed: {}", n, e.getMessage());
+                }
+            });
             return new PeerTaskRequest(d.cid, t.cid(), snTaskId, t.range(), PeerTaskStatus.RUNNING,
                     PieceResult.SEMI_SUCCESS);
         }
