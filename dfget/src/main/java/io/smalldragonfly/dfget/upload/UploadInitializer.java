@@ -8,11 +8,12 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpServerKeepAliveHandler;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.smalldragonfly.common.http.ApiServerInitializer;
+import io.smalldragonfly.common.http.InOrderResponses;
 import io.smalldragonfly.common.http.ServiceHandler;
 import io.smalldragonfly.common.util.RateLimiter;
 import java.util.concurrent.atomic.AtomicInteger;
 
-/** The upload server's pipeline: idle close, HTTP codec, keep-alive, aggregator, pieces, control. */
+/** The upload server's pipeline: idle close, HTTP codec, keep-alive, aggregator, in-order answers, pieces, control. */
 final class UploadInitializer extends ChannelInitializer<Channel> {
 
     private final PieceStore store;
@@ -40,6 +41,7 @@ final class UploadInitializer extends ChannelInitializer<Channel> {
         p.addLast("codec", new HttpServerCodec());
         p.addLast("keepAlive", new HttpServerKeepAliveHandler());
         p.addLast("aggregator", new HttpObjectAggregator(64 * 1024));
+        p.addLast("inOrder", new InOrderResponses());
         p.addLast("pieces", new UploadHandler(store, limiter, uploads, maxUploads, onActivity));
         p.addLast("control", new ServiceHandler(control));
     }
