@@ -182,9 +182,15 @@ final class SourceSession {
                     copy(in, d.work.channel(), offset, len);
                 }
                 ok = true;
-                d.work.map().mark(n, len);
+                try {
+                    d.work.map().mark(n, len);
+                } catch (IOException e) {
+                    throw new LocalWriteException(e);
+                }
                 d.tracker.markPiece(n, len);
                 return;
+            } catch (LocalWriteException e) {
+                throw d.localWriteFailure(e.getMessage());
             } catch (IOException e) {
                 last = e.toString();
                 log.warn("source range {} attempt {} failed: {}", n, attempt, last);
@@ -222,10 +228,7 @@ final class SourceSession {
                 Thread.currentThread().interrupt();
                 throw new java.io.InterruptedIOException("interrupted");
             }
-            ByteBuffer bb = ByteBuffer.wrap(buf, 0, n);
-            while (bb.hasRemaining()) {
-                pos += out.write(bb, pos);
-            }
+            pos = LocalWriteException.writeFully(out, ByteBuffer.wrap(buf, 0, n), pos);
             d.counters.fromSource.addAndGet(n);
             if (remaining > 0) {
                 remaining -= n;
@@ -259,6 +262,9 @@ final class SourceSession {
             }
             d.tracker.sequential(got);
             d.tracker.total(got);
+        } catch (LocalWriteException e) {
+            c.disconnect();
+            throw d.localWriteFailure(e.getMessage());
         } catch (IOException e) {
             c.disconnect();
             d.checkAlive();
