@@ -88,6 +88,11 @@ public final class DfgetCommand implements Callable<Integer> {
             description = "Give up after this long (300, 90s, 5m); 0 = never. Default: 0.")
     Duration timeout = Duration.ZERO;
 
+    @Option(names = "--source-timeout", converter = DurationConverter.class, paramLabel = "DURATION",
+            description = "Back to source: the longest the source may take to connect or answer, or send nothing"
+                    + " mid-body, before the download fails (a stall is not retried). Default: 20s.")
+    Duration sourceTimeout = DownloadRequest.DEFAULT_SOURCE_TIMEOUT;
+
     @Option(names = "--notbs", description = "Never download from the source directly.")
     boolean notbs;
 
@@ -266,7 +271,7 @@ public final class DfgetCommand implements Callable<Integer> {
                     .md5(md5).identifier(identifier).headers(headers).filter(UrlFilter.parse(filter))
                     .pattern(Pattern.parse(pattern)).localLimit(localLimit).minRate(minRate).timeout(timeout)
                     .notbs(notbs).callSystem(callSystem).insecure(insecure).cacerts(cacerts).cdnPort(cdnPort)
-                    .build();
+                    .sourceTimeout(sourceTimeout).build();
         } catch (IllegalArgumentException e) {
             throw usage(e.getMessage());
         }

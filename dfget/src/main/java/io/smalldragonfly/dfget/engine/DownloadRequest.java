@@ -16,11 +16,20 @@ import java.util.List;
  * @param timeout     the whole download's deadline, {@link Duration#ZERO} = none
  * @param notbs       never go back to the source
  * @param cdnPort     the supernode's CDN port for {@link Pattern#CDN} before any CDN piece names it; 0 = unknown
+ * @param sourceTimeout back to source: the longest the source may take to connect, to answer, or
+ *                    send nothing mid-body; a stall ends the download (not retried)
  */
 public record DownloadRequest(String url, Path output, List<SupernodeAddress> nodes, String md5, String identifier,
                               List<String> headers, UrlFilter filter, Pattern pattern, long localLimit,
                               long minRate, Duration timeout, boolean notbs, String callSystem,
-                              boolean dfdaemon, boolean insecure, List<Path> cacerts, int cdnPort) {
+                              boolean dfdaemon, boolean insecure, List<Path> cacerts, int cdnPort,
+                              Duration sourceTimeout) {
+
+    /**
+     * With the supernode's own default (20 s) this bounds a stalled source: the CDN gives up
+     * after 20 s, dfget's own try after 20 more, the download fails well within 60 s.
+     */
+    public static final Duration DEFAULT_SOURCE_TIMEOUT = Duration.ofSeconds(20);
 
     public DownloadRequest {
         UrlFilter.requireHttpUrl(url);
@@ -33,6 +42,10 @@ public record DownloadRequest(String url, Path output, List<SupernodeAddress> no
         filter = filter == null ? UrlFilter.NONE : filter;
         pattern = pattern == null ? Pattern.P2P : pattern;
         timeout = timeout == null ? Duration.ZERO : timeout;
+        sourceTimeout = sourceTimeout == null ? DEFAULT_SOURCE_TIMEOUT : sourceTimeout;
+        if (sourceTimeout.isNegative() || sourceTimeout.isZero()) {
+            throw new IllegalArgumentException("source timeout: " + sourceTimeout + " (expected > 0)");
+        }
         md5 = blankToNull(md5);
         identifier = blankToNull(identifier);
         if (md5 != null && identifier != null) {
@@ -85,6 +98,7 @@ public record DownloadRequest(String url, Path output, List<SupernodeAddress> no
         private boolean insecure;
         private List<Path> cacerts = new ArrayList<>();
         private int cdnPort;
+        private Duration sourceTimeout = DEFAULT_SOURCE_TIMEOUT;
 
         private Builder(String url, Path output) {
             this.url = url;
@@ -108,10 +122,12 @@ public record DownloadRequest(String url, Path output, List<SupernodeAddress> no
         public Builder insecure(boolean v) { this.insecure = v; return this; }
         public Builder cacerts(List<Path> v) { this.cacerts = new ArrayList<>(v); return this; }
         public Builder cdnPort(int v) { this.cdnPort = v; return this; }
+        public Builder sourceTimeout(Duration v) { this.sourceTimeout = v; return this; }
 
         public DownloadRequest build() {
             return new DownloadRequest(url, output, nodes, md5, identifier, headers, filter, pattern, localLimit,
-                    minRate, timeout, notbs, callSystem, dfdaemon, insecure, cacerts, cdnPort);
+                    minRate, timeout, notbs, callSystem, dfdaemon, insecure, cacerts, cdnPort,
+                    sourceTimeout);
         }
     }
 }

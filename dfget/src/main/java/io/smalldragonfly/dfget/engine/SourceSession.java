@@ -47,6 +47,8 @@ final class SourceSession {
         try {
             probe = open(0, 0);
             status = probe.getResponseCode();
+        } catch (java.net.SocketTimeoutException e) {
+            throw new DownloadException(Failure.SOURCE_ERROR, stalled());
         } catch (IOException e) {
             throw new DownloadException(Failure.SOURCE_ERROR, "source " + d.request.url() + ": " + e.getMessage(), e);
         }
@@ -80,9 +82,15 @@ final class SourceSession {
         }
     }
 
+    private String stalled() {
+        long ms = d.request.sourceTimeout().toMillis();
+        return "source " + d.request.url() + " stalled: sent nothing for "
+                + (ms % 1000 == 0 ? Long.toString(ms / 1000) : Double.toString(ms / 1000.0)) + " s (--source-timeout)";
+    }
+
     private HttpURLConnection open(long start, long end) throws IOException {
-        HttpURLConnection c = d.sourceHttp.open(new URL(d.request.url()), 5000,
-                (int) Math.max(1000, d.engine.config().pieceTimeout().toMillis()));
+        int timeout = (int) Math.min(Integer.MAX_VALUE, d.request.sourceTimeout().toMillis());
+        HttpURLConnection c = d.sourceHttp.open(new URL(d.request.url()), timeout, timeout);
         for (String h : d.request.headers()) {
             int colon = h.indexOf(':');
             c.setRequestProperty(h.substring(0, colon).trim(), h.substring(colon + 1).trim());
@@ -138,6 +146,11 @@ final class SourceSession {
         }
         try {
             while (!done.await(250, TimeUnit.MILLISECONDS)) {
+                if (failure.get() != null) {
+                    synchronized (active) {
+                        active.forEach(HttpURLConnection::disconnect); // the others stop now, not at their own timeout
+                    }
+                }
                 try {
                     d.checkAlive();
                 } catch (DownloadException e) {
@@ -191,6 +204,9 @@ final class SourceSession {
                 return;
             } catch (LocalWriteException e) {
                 throw d.localWriteFailure(e.getMessage());
+            } catch (java.net.SocketTimeoutException e) {
+                // A stall is not retried: three tries would triple the time a user waits for nothing.
+                throw new DownloadException(Failure.SOURCE_ERROR, stalled());
             } catch (IOException e) {
                 last = e.toString();
                 log.warn("source range {} attempt {} failed: {}", n, attempt, last);
@@ -265,6 +281,10 @@ final class SourceSession {
         } catch (LocalWriteException e) {
             c.disconnect();
             throw d.localWriteFailure(e.getMessage());
+        } catch (java.net.SocketTimeoutException e) {
+            c.disconnect();
+            d.checkAlive();
+            throw new DownloadException(Failure.SOURCE_ERROR, stalled());
         } catch (IOException e) {
             c.disconnect();
             d.checkAlive();
