@@ -261,6 +261,35 @@ public final class MalformedHttp {
         }
     }
 
+    /**
+     * Sends the first half, counts this JVM's fds, sends the second half, and waits (up to 10 s, for
+     * closes to land) until the count is back within {@code slack} of the first: pools and lazily
+     * started event loops may open a few fds once, but nothing may grow with the number of requests.
+     *
+     * @return both halves' results merged
+     */
+    public static Result runWithFlatFds(int port, List<Raw> requests, int threads, int slack) throws Exception {
+        int half = requests.size() / 2;
+        Result first = run(port, requests.subList(0, half), threads);
+        long fdsAtHalf = openFds();
+        Result second = run(port, requests.subList(half, requests.size()), threads);
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+        long fds = openFds();
+        while (fds > fdsAtHalf + slack && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+            fds = openFds();
+        }
+        if (fds > fdsAtHalf + slack) {
+            throw new AssertionError("fds grew from " + fdsAtHalf + " after " + half + " requests to " + fds
+                    + " after " + requests.size() + " (expected at most +" + slack + ")");
+        }
+        Map<Integer, AtomicInteger> statuses = new ConcurrentHashMap<>(first.statuses());
+        second.statuses().forEach((k, v) -> statuses.computeIfAbsent(k, x -> new AtomicInteger()).addAndGet(v.get()));
+        List<String> failures = new ArrayList<>(first.failures());
+        failures.addAll(second.failures());
+        return new Result(statuses, failures, requests.size());
+    }
+
     /** Open file descriptors of this JVM (Linux), which holds the servers under test. */
     public static long openFds() {
         try (var s = Files.list(Path.of("/proc/self/fd"))) {
