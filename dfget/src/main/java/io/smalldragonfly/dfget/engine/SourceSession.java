@@ -191,6 +191,15 @@ final class SourceSession {
                     }
                     continue;
                 }
+                // The right length is not enough: other bytes (or another version's length) at this
+                // offset would make a wrong file that nothing notices without an md5.
+                String expected = "bytes " + offset + "-" + (offset + len - 1) + "/" + layout.contentLength();
+                String got = c.getHeaderField("Content-Range");
+                if (got == null || !got.trim().equals(expected)) {
+                    throw new DownloadException(Failure.SOURCE_ERROR, "source: Content-Range '" + got
+                            + "' for bytes=" + offset + "-" + (offset + len - 1) + " (expected '" + expected
+                            + "'; the source changed or does not honour ranges)");
+                }
                 try (InputStream in = c.getInputStream()) {
                     copy(in, d.work.channel(), offset, len);
                 }
