@@ -214,6 +214,11 @@ public final class Download {
             length.complete(r.length());
             result.complete(r);
         } catch (DownloadException e) {
+            if (localWriteFailed) {
+                // before the result completes: whoever waits for it must find the space given back
+                fetcher.abortAll();
+                work.discard();
+            }
             tracker.fail(e);
             length.completeExceptionally(e);
             result.completeExceptionally(e);
@@ -225,11 +230,7 @@ public final class Download {
             result.completeExceptionally(e);
         } finally {
             fetcher.abortAll();
-            if (localWriteFailed && result.isCompletedExceptionally()) {
-                work.discard();
-            } else {
-                work.close();
-            }
+            work.close();
         }
     }
 
