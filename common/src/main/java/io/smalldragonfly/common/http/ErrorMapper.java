@@ -41,9 +41,7 @@ public final class ErrorMapper {
                     .withHeader("Content-Range", "bytes */" + rnse.resourceLength());
         }
         if (t instanceof HttpStatusException hse) {
-            if (hse.status() >= 500) {
-                logBug(t, request);
-            }
+            // a deliberate answer (404, 503 busy, ...), not a bug: the thrower logs what matters
             return Response.api(ApiResponse.of(hse.resultCode(), hse.getMessage())).withStatus(hse.status());
         }
         if (t instanceof BadInputException || t instanceof ProtocolException) {
