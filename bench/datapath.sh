@@ -11,7 +11,8 @@
 #   warm   one dfget -p cdn on a home whose peer process runs, CDN warm (WARM_SIZE); CPU = the dfget
 #          process plus what the home's peer/upload process spent during the run
 #   swarm  N dfgets at once, new homes, a new URL; against N curls at once
-# Work files on tmpfs (WORK, default /dev/shm/datapath): network and CPU only, no disk.
+# Work files on tmpfs (WORK, default /dev/shm/datapath): network and CPU only, no disk. The
+# supernodes' caches (every case a new URL, so they grow) are on disk: SN_WORK, default /tmp/datapath-sn.
 # Needs nginx, curl, GNU time. Random ports. Everything it starts it stops.
 set -euo pipefail
 SWARM_SIZE=${1:-200M}
@@ -21,6 +22,7 @@ NS=${4:-"1 2 4 8"}
 ROOT=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
 WORK=${WORK:-/dev/shm/datapath}
 OLD=${OLD:-}
+SN_WORK=${SN_WORK:-/tmp/datapath-sn}
 HZ=$(getconf CLK_TCK)
 
 builds=(new)
@@ -31,7 +33,7 @@ for b in "${builds[@]}"; do
 done
 
 port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-rm -rf "$WORK"; mkdir -p "$WORK/www" "$WORK/nginx" "$WORK/out"
+rm -rf "$WORK" "$SN_WORK"; mkdir -p "$WORK/www" "$WORK/nginx" "$WORK/out" "$SN_WORK"
 pids=()
 cleanup() {
   for h in "$WORK"/home-*; do
@@ -42,7 +44,7 @@ cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   [[ -f $WORK/nginx/nginx.pid ]] && kill "$(cat "$WORK/nginx/nginx.pid")" 2>/dev/null || true
   wait 2>/dev/null || true
-  rm -rf "$WORK"
+  rm -rf "$WORK" "$SN_WORK"
 }
 trap cleanup EXIT
 
@@ -72,7 +74,7 @@ nginx -c "$WORK/nginx/nginx.conf" -p "$WORK/nginx"
 declare -A sn
 for b in "${builds[@]}"; do
   api=$(port); cdn=$(port)
-  "${dir[$b]}/bin/supernode" --home "$WORK/sn-$b" --bind 127.0.0.1 --port "$api" --download-port "$cdn" \
+  "${dir[$b]}/bin/supernode" --home "$SN_WORK/sn-$b" --bind 127.0.0.1 --port "$api" --download-port "$cdn" \
     > "$WORK/sn-$b.out" 2>&1 &
   pids+=($!)
   sn[$b]=$api

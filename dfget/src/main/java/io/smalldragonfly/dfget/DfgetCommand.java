@@ -92,6 +92,11 @@ public final class DfgetCommand implements Callable<Integer> {
             description = "Give up after this long (300, 90s, 5m); 0 = never. Default: 0.")
     Duration timeout = Duration.ZERO;
 
+    @Option(names = "--source-timeout", converter = DurationConverter.class, paramLabel = "DURATION",
+            description = "Back to source: the longest the source may take to connect or answer, or send nothing"
+                    + " mid-body, before the download fails (a stall is not retried). Default: 20s.")
+    Duration sourceTimeout = DownloadRequest.DEFAULT_SOURCE_TIMEOUT;
+
     @Option(names = "--notbs", description = "Never download from the source directly.")
     boolean notbs;
 
@@ -180,7 +185,8 @@ public final class DfgetCommand implements Callable<Integer> {
     private DownloadOrder order(String peerIp) {
         return new DownloadOrder(url, output.toAbsolutePath().normalize().toString(), nodes, md5, identifier, headers,
                 filter, pattern, localLimit, totalLimit, minRate, timeout.toMillis(), notbs, callSystem, insecure,
-                cacerts.stream().map(p -> p.toAbsolutePath().normalize().toString()).toList(), cdnPort, peerIp);
+                cacerts.stream().map(p -> p.toAbsolutePath().normalize().toString()).toList(), cdnPort, peerIp,
+                sourceTimeout.toMillis());
     }
 
     /**

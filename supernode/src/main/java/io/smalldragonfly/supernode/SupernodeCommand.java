@@ -53,8 +53,9 @@ public final class SupernodeCommand implements Callable<Integer> {
             description = "Total bytes/s the CDN sends to peers, e.g. 200M; 0 = unlimited (default: ${DEFAULT-VALUE}).")
     String cdnUploadRate;
 
-    @Option(names = "--source-timeout", defaultValue = "15s",
-            description = "Connect/answer timeout of source requests (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--source-timeout", defaultValue = "20s",
+            description = "Longest a source may take to connect or answer, or send nothing mid-body, before the"
+                    + " CDN fails the task (default: ${DEFAULT-VALUE}).")
     String sourceTimeout;
 
     @Option(names = "--cache-quota", defaultValue = "0",

@@ -15,7 +15,8 @@ import java.util.Objects;
  * @param downloadPort         the CDN piece port; 0 = ephemeral
  * @param advertiseIp          the address peers are told to fetch CDN pieces from
  * @param cdnUploadRate        bytes/s the CDN may send to peers in total; 0 = unlimited
- * @param sourceTimeout        connect and header timeout of source requests
+ * @param sourceTimeout        connect and header timeout of source requests, and the longest a source
+ *                             may send nothing mid-body before the CDN fails the task
  * @param cacheQuota           bytes of cache before least recently used tasks are evicted; 0 = none
  * @param minFreeDisk          evict while the cache's disk has less free space than this; 0 = none
  * @param taskExpiry           tasks unused this long are removed with their cache
@@ -160,7 +161,7 @@ public record SupernodeConfig(
         private int downloadPort = 8001;
         private String advertiseIp = "127.0.0.1";
         private long cdnUploadRate = 0;
-        private Duration sourceTimeout = Duration.ofSeconds(15);
+        private Duration sourceTimeout = Duration.ofSeconds(20);
         private long cacheQuota = 0;
         private long minFreeDisk = 0;
         private Duration taskExpiry = Duration.ofHours(3);

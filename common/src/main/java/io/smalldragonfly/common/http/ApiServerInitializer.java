@@ -13,7 +13,7 @@ import io.netty.channel.ChannelHandlerContext;
 
 /**
  * The pipeline of a JSON API server: idle timeout, HTTP codec, keep-alive, a 1 MiB body limit
- * (the aggregator answers 413 past it), then the {@link ServiceHandler}.
+ * (the aggregator answers 413 past it), {@link InOrderResponses}, then the {@link ServiceHandler}.
  */
 public final class ApiServerInitializer extends ChannelInitializer<Channel> {
 
@@ -35,6 +35,7 @@ public final class ApiServerInitializer extends ChannelInitializer<Channel> {
         p.addLast("codec", new HttpServerCodec());
         p.addLast("keepAlive", new HttpServerKeepAliveHandler());
         p.addLast("aggregator", new HttpObjectAggregator(MAX_BODY_BYTES));
+        p.addLast("inOrder", new InOrderResponses());
         p.addLast("service", new ServiceHandler(service));
     }
 

@@ -1,21 +1,35 @@
 package io.smalldragonfly.common.http;
 
+import io.smalldragonfly.common.BadInputException;
 import io.smalldragonfly.common.protocol.ApiResponse;
 import io.smalldragonfly.common.protocol.ProtocolException;
 import io.smalldragonfly.common.protocol.ResultCode;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The one place where exceptions become HTTP responses: typed client errors become a 4xx with
- * their message in the protocol envelope ({@code {"code":501,"msg":"..."}}); anything else is a
- * bug, logged here with its stack trace and answered with a bare 500 that leaks nothing.
+ * The one place where exceptions become HTTP responses, for every server of the project (the
+ * supernode's API and CDN port, dfget's upload server, dfdaemon). By type, never by message:
+ * <ul>
+ *   <li>{@link HttpStatusException} (and {@link RangeNotSatisfiableException}): its status;</li>
+ *   <li>{@link BadInputException}, {@link ProtocolException}: 400 with the message, which says what
+ *       was expected;</li>
+ *   <li>anything else is a bug: a bare 500 that leaks nothing, logged with its stack trace.</li>
+ * </ul>
+ * Clients' mistakes are logged as one INFO line at most every {@link #LOG_EVERY_NANOS} (with how
+ * many were not logged), bugs with a stack trace at the same pace: a flood of bad requests must
+ * not become a flood of log.
  */
 public final class ErrorMapper {
 
     private static final Logger log = LoggerFactory.getLogger(ErrorMapper.class);
+    static final long LOG_EVERY_NANOS = TimeUnit.SECONDS.toNanos(10);
+    private static final LogPace CLIENT_ERRORS = new LogPace();
+    private static final LogPace BUGS = new LogPace();
 
     private ErrorMapper() {}
 
@@ -27,19 +41,36 @@ public final class ErrorMapper {
                     .withHeader("Content-Range", "bytes */" + rnse.resourceLength());
         }
         if (t instanceof HttpStatusException hse) {
+            // a deliberate answer (404, 503 busy, ...), not a bug: the thrower logs what matters
             return Response.api(ApiResponse.of(hse.resultCode(), hse.getMessage())).withStatus(hse.status());
         }
-        if (t instanceof ProtocolException || t instanceof IllegalArgumentException && isInputError(t)) {
+        if (t instanceof BadInputException || t instanceof ProtocolException) {
+            long skipped = CLIENT_ERRORS.due();
+            if (skipped >= 0) {
+                log.info("bad request {} {}: {}{}", method(request), path(request), t.getMessage(),
+                        skipped == 0 ? "" : " (" + skipped + " more bad requests not logged)");
+            }
             return Response.api(ApiResponse.of(ResultCode.PARAM_ERROR, t.getMessage())).withStatus(400);
         }
-        log.error("unexpected error serving {} {}", request == null ? "?" : request.method(),
-                request == null ? "?" : request.path(), t);
+        logBug(t, request);
         return Response.api(ApiResponse.of(ResultCode.SYSTEM_ERROR, "internal error")).withStatus(500);
     }
 
-    /** Input parsers in common throw IllegalArgumentException with an "(expected ...)" message. */
-    private static boolean isInputError(Throwable t) {
-        return t.getMessage() != null && t.getMessage().contains("(expected");
+    private static void logBug(Throwable t, Request request) {
+        long skipped = BUGS.due();
+        if (skipped >= 0) {
+            log.error("unexpected error serving {} {}{}", method(request), path(request),
+                    skipped == 0 ? "" : " (" + skipped + " more not logged)", t);
+        }
+    }
+
+    private static String method(Request r) {
+        return r == null ? "?" : r.method();
+    }
+
+    private static String path(Request r) {
+        // the decoded path only: query strings may carry credentials (signed URLs)
+        return r == null ? "?" : r.path();
     }
 
     public static Throwable unwrap(Throwable t) {
@@ -47,5 +78,22 @@ public final class ErrorMapper {
             t = t.getCause();
         }
         return t;
+    }
+
+    /** At most one log line per period; counts the lines it held back. */
+    private static final class LogPace {
+        private final AtomicLong next = new AtomicLong(Long.MIN_VALUE);
+        private final AtomicLong held = new AtomicLong();
+
+        /** @return -1 when not due, else the number of lines held back since the last one */
+        long due() {
+            long now = System.nanoTime();
+            long n = next.get();
+            if ((n == Long.MIN_VALUE || now - n >= 0) && next.compareAndSet(n, now + LOG_EVERY_NANOS)) {
+                return held.getAndSet(0);
+            }
+            held.incrementAndGet();
+            return -1;
+        }
     }
 }

@@ -1,20 +1,11 @@
 package io.smalldragonfly.common.http;
 
 import io.netty.buffer.ByteBufUtil;
-import io.netty.buffer.Unpooled;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
-import io.netty.handler.codec.http.FullHttpResponse;
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
-import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
-import io.netty.handler.codec.http.HttpVersion;
-import io.netty.handler.codec.http.QueryStringDecoder;
 import io.smalldragonfly.common.protocol.ApiResponse;
 import io.smalldragonfly.common.protocol.QueryParams;
 import io.smalldragonfly.common.protocol.ResultCode;
@@ -75,30 +66,17 @@ public final class ServiceHandler extends SimpleChannelInboundHandler<FullHttpRe
     }
 
     static Request toRequest(SocketAddress remote, FullHttpRequest msg) {
-        QueryStringDecoder decoder = new QueryStringDecoder(msg.uri());
         Map<String, String> headers = new HashMap<>();
         msg.headers().forEach(e -> headers.putIfAbsent(e.getKey().toLowerCase(Locale.ROOT), e.getValue()));
         String remoteIp = remote instanceof InetSocketAddress isa ? isa.getAddress().getHostAddress() : "";
         int q = msg.uri().indexOf('?');
-        return new Request(msg.method().name(), decoder.path(),
+        return new Request(msg.method().name(), Request.decodePath(msg.uri()),
                 QueryParams.parse(q < 0 ? "" : msg.uri().substring(q)), headers,
                 ByteBufUtil.getBytes(msg.content()), remoteIp);
     }
 
     private static void write(ChannelHandlerContext ctx, Response r, boolean keepAlive, boolean head) {
-        FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
-                HttpResponseStatus.valueOf(r.status()),
-                head ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(r.body()));
-        res.headers().set(HttpHeaderNames.CONTENT_TYPE, r.contentType());
-        r.headers().forEach((k, v) -> res.headers().set(k, v));
-        HttpUtil.setContentLength(res, r.body().length);
-        if (keepAlive) {
-            res.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
-            ctx.writeAndFlush(res);
-        } else {
-            res.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-            ctx.writeAndFlush(res).addListener(ChannelFutureListener.CLOSE);
-        }
+        ResponseWriter.write(ctx, r, keepAlive, head);
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.smalldragonfly.common.task;
 
+import io.smalldragonfly.common.BadInputException;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.Arrays;
@@ -57,20 +58,20 @@ public record UrlFilter(Set<String> keys) {
     /** Checks that {@code url} is an absolute http(s) URL with a host; the message says what was expected. */
     public static URI requireHttpUrl(String url) {
         if (url == null || url.isBlank()) {
-            throw new IllegalArgumentException("url: missing (expected an http:// or https:// URL)");
+            throw new BadInputException("url: missing (expected an http:// or https:// URL)");
         }
         try {
             URI uri = new URI(url);
             String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(java.util.Locale.ROOT);
             if (!scheme.equals("http") && !scheme.equals("https")) {
-                throw new IllegalArgumentException("url: '" + url + "' (expected an http:// or https:// URL)");
+                throw new BadInputException("url: '" + url + "' (expected an http:// or https:// URL)");
             }
             if (uri.getHost() == null || uri.getHost().isEmpty()) {
-                throw new IllegalArgumentException("url: '" + url + "' has no host (expected http://host[:port]/path)");
+                throw new BadInputException("url: '" + url + "' has no host (expected http://host[:port]/path)");
             }
             return uri;
         } catch (URISyntaxException e) {
-            throw new IllegalArgumentException("url: '" + url + "' is malformed: " + e.getReason()
+            throw new BadInputException("url: '" + url + "' is malformed: " + e.getReason()
                     + " (expected an http:// or https:// URL, percent-encoded)");
         }
     }

@@ -80,6 +80,34 @@ class ServiceHandlerTest {
         assertThat(ch.finishAndReleaseAll()).isFalse();
     }
 
+    /** Issue 12, defect 1: Netty's decoder throws on these; they are the client's mistake, not a bug. */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"/ve%rsion", "/%ZZ", "/%u002e%u002e", "/echo%", "/a%2"})
+    void malformedPercentEscapesAre400WithoutAStackTrace(String uri) {
+        ch.qos.logback.classic.Logger mapper = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(ErrorMapper.class);
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logged = new ch.qos.logback.core.read.ListAppender<>();
+        logged.start();
+        mapper.addAppender(logged);
+        try {
+            for (int i = 0; i < 200; i++) {
+                FullHttpResponse res = exchange(request(HttpMethod.GET, uri, ""));
+                assertThat(res.status().code()).isEqualTo(400);
+                ApiResponse api = Json.read(body(res), ApiResponse.class);
+                assertThat(api.code()).isEqualTo(501);
+                assertThat(api.msg()).contains("percent").contains("(expected");
+                res.release();
+            }
+        } finally {
+            mapper.detachAppender(logged);
+        }
+        // one line at most for a burst of bad input, never a stack trace, never at ERROR
+        assertThat(logged.list).hasSizeLessThanOrEqualTo(1);
+        assertThat(logged.list).allSatisfy(e -> {
+            assertThat(e.getThrowableProxy()).isNull();
+            assertThat(e.getLevel()).isNotEqualTo(ch.qos.logback.classic.Level.ERROR);
+        });
+    }
+
     @Test
     void headAnswersCarryNoBody() {
         FullHttpResponse res = exchange(request(HttpMethod.HEAD, "/echo", ""));

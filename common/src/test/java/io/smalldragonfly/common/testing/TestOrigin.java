@@ -77,6 +77,7 @@ public final class TestOrigin implements AutoCloseable {
         private volatile String authValue;
         private final AtomicLong failAfter = new AtomicLong(-1);
         private final AtomicLong stallAfter = new AtomicLong(-1);
+        private final AtomicLong stallAlwaysAt = new AtomicLong(-1);
 
         Resource(byte[] content) {
             this.content = content;
@@ -129,6 +130,16 @@ public final class TestOrigin implements AutoCloseable {
         /** The next GET with a body sends {@code bytes} body bytes, then nothing, keeping the connection open (once). */
         public Resource stallAfter(long bytes) {
             stallAfter.set(bytes);
+            return this;
+        }
+
+        /**
+         * Every GET whose range reaches byte {@code offset} of the file sends the bytes before it,
+         * then nothing, keeping the connection open: a source that is stuck for good. Ranges that
+         * end before {@code offset} are served (a {@code bytes=0-0} probe succeeds).
+         */
+        public Resource stallAlwaysAt(long offset) {
+            stallAlwaysAt.set(offset);
             return this;
         }
 
@@ -317,6 +328,10 @@ public final class TestOrigin implements AutoCloseable {
             }
             long limit = r.failAfter.getAndSet(-1);
             long stall = r.stallAfter.getAndSet(-1);
+            long stuckAt = r.stallAlwaysAt.get();
+            if (stall < 0 && stuckAt >= 0 && end >= stuckAt) {
+                stall = Math.max(0, stuckAt - start);
+            }
             if (stall >= 0) {
                 int n = (int) Math.min(stall, end - start + 1);
                 ctx.writeAndFlush(new DefaultHttpContent(Unpooled.wrappedBuffer(r.content, (int) start, n)));

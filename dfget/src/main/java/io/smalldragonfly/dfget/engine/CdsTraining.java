@@ -129,7 +129,7 @@ public final class CdsTraining {
                     Duration.ofSeconds(30), 0)), uploader::rateShare, uploader::touch);
             DownloadOrder order = new DownloadOrder(url, dir.resolve("out").toString(), List.of("127.0.0.1:" + port),
                     null, null, List.of(), null, "cdn", 0, 0, 64 * 1024, 0, true, null, false, List.of(), port,
-                    "127.0.0.1");
+                    "127.0.0.1", 0);
             PeerEvent end = new PeerClient(new UploadServerClient.State(ProcessHandle.current().pid(),
                     uploader.port(), dir.toString(), "training")).run(order, new PeerClient.Listener() {
                         @Override

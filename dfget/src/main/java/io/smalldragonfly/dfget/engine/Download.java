@@ -53,6 +53,7 @@ public final class Download {
     private final CompletableFuture<Long> length = new CompletableFuture<>();
     private volatile CompletableFuture<String> digest;
     private volatile boolean cancelled;
+    private volatile boolean localWriteFailed;
     volatile String supernode;
 
     Download(DownloadEngine engine, DownloadRequest request, String cid, String taskFileName, Http sourceHttp) {
@@ -157,6 +158,17 @@ public final class Download {
         }
     }
 
+    /**
+     * The download's own files could not be written (a full disk, ...): the end of it, as
+     * {@link Failure#LOCAL_ERROR}, with the path. The partial file is removed when the download ends
+     * (see {@link #run}), so a full disk is not kept full by what could not be finished.
+     */
+    DownloadException localWriteFailure(String why) {
+        localWriteFailed = true;
+        return new DownloadException(Failure.LOCAL_ERROR, "cannot write " + work.temp() + ": " + why
+                + "; nothing written to " + request.output() + " and the partial download removed");
+    }
+
     long pieceDeadline(int pieceSize) {
         long minRate = request.minRate();
         long millis = engine.config().pieceTimeout().toMillis();
@@ -206,6 +218,11 @@ public final class Download {
             length.complete(r.length());
             result.complete(r);
         } catch (DownloadException e) {
+            if (localWriteFailed) {
+                // before the result completes: whoever waits for it must find the space given back
+                fetcher.abortAll();
+                work.discard();
+            }
             tracker.fail(e);
             length.completeExceptionally(e);
             result.completeExceptionally(e);

@@ -19,12 +19,20 @@ import java.util.List;
  * @param peerIp      the address other peers reach this download's pieces at; null = the engine's
  *                    ({@link EngineConfig#ip}). A host's peer process serves downloads for clients
  *                    that each know the address routing to their supernodes.
+ * @param sourceTimeout back to source: the longest the source may take to connect, to answer, or
+ *                    send nothing mid-body; a stall ends the download (not retried)
  */
 public record DownloadRequest(String url, Path output, List<SupernodeAddress> nodes, String md5, String identifier,
                               List<String> headers, UrlFilter filter, Pattern pattern, long localLimit,
                               long minRate, Duration timeout, boolean notbs, String callSystem,
                               boolean dfdaemon, boolean insecure, List<Path> cacerts, int cdnPort,
-                              String peerIp) {
+                              String peerIp, Duration sourceTimeout) {
+
+    /**
+     * With the supernode's own default (20 s) this bounds a stalled source: the CDN gives up
+     * after 20 s, dfget's own try after 20 more, the download fails well within 60 s.
+     */
+    public static final Duration DEFAULT_SOURCE_TIMEOUT = Duration.ofSeconds(20);
 
     public DownloadRequest {
         UrlFilter.requireHttpUrl(url);
@@ -37,6 +45,10 @@ public record DownloadRequest(String url, Path output, List<SupernodeAddress> no
         filter = filter == null ? UrlFilter.NONE : filter;
         pattern = pattern == null ? Pattern.P2P : pattern;
         timeout = timeout == null ? Duration.ZERO : timeout;
+        sourceTimeout = sourceTimeout == null ? DEFAULT_SOURCE_TIMEOUT : sourceTimeout;
+        if (sourceTimeout.isNegative() || sourceTimeout.isZero()) {
+            throw new IllegalArgumentException("source timeout: " + sourceTimeout + " (expected > 0)");
+        }
         md5 = blankToNull(md5);
         peerIp = blankToNull(peerIp);
         identifier = blankToNull(identifier);
@@ -91,6 +103,7 @@ public record DownloadRequest(String url, Path output, List<SupernodeAddress> no
         private List<Path> cacerts = new ArrayList<>();
         private int cdnPort;
         private String peerIp;
+        private Duration sourceTimeout = DEFAULT_SOURCE_TIMEOUT;
 
         private Builder(String url, Path output) {
             this.url = url;
@@ -115,10 +128,12 @@ public record DownloadRequest(String url, Path output, List<SupernodeAddress> no
         public Builder cacerts(List<Path> v) { this.cacerts = new ArrayList<>(v); return this; }
         public Builder cdnPort(int v) { this.cdnPort = v; return this; }
         public Builder peerIp(String v) { this.peerIp = v; return this; }
+        public Builder sourceTimeout(Duration v) { this.sourceTimeout = v; return this; }
 
         public DownloadRequest build() {
             return new DownloadRequest(url, output, nodes, md5, identifier, headers, filter, pattern, localLimit,
-                    minRate, timeout, notbs, callSystem, dfdaemon, insecure, cacerts, cdnPort, peerIp);
+                    minRate, timeout, notbs, callSystem, dfdaemon, insecure, cacerts, cdnPort, peerIp,
+                    sourceTimeout);
         }
     }
 }

@@ -398,7 +398,10 @@ final class P2pSession {
                 if (o.success()) {
                     d.work.map().mark(n, o.contentLength());
                 }
-            } catch (IOException | RuntimeException e) {
+            } catch (IOException e) {
+                // verifying or recording a piece touches only this host's files
+                o = PieceOutcome.localFailure(t, e.getMessage() == null ? e.toString() : e.getMessage());
+            } catch (RuntimeException e) {
                 o = PieceOutcome.failed(t, io.smalldragonfly.common.protocol.PieceErrorType.FILE_NOT_EXIST, null,
                         e.toString());
             }
@@ -481,6 +484,10 @@ final class P2pSession {
             });
             return new PeerTaskRequest(d.cid, t.cid(), snTaskId, t.range(), PeerTaskStatus.RUNNING,
                     PieceResult.SEMI_SUCCESS);
+        }
+        if (o.localError()) {
+            // Our own disk: no error report (the holder is fine), no retry elsewhere, no source.
+            throw d.localWriteFailure(o.message());
         }
         log.warn("piece {} from {} ({}:{}) failed: {}", n, t.cid(), t.peerIp(), t.peerPort(), o.message());
         if (t.fromSupernode() && cdnTemplate == null && d.engine.cdnLocation(sn.node()) == null) {

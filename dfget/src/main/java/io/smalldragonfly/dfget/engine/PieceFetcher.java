@@ -116,10 +116,7 @@ final class PieceFetcher {
                     }
                     RateLimiter.acquireAll(n, limiters);
                     digest.update(buf, 0, n);
-                    ByteBuffer bb = ByteBuffer.wrap(buf, 0, n);
-                    while (bb.hasRemaining()) {
-                        pos += out.write(bb, pos);
-                    }
+                    pos = LocalWriteException.writeFully(out, ByteBuffer.wrap(buf, 0, n), pos);
                     remaining -= n;
                 }
                 int trailer = in.read();
@@ -152,6 +149,8 @@ final class PieceFetcher {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return PieceOutcome.failed(task, PieceErrorType.FILE_NOT_EXIST, null, "interrupted");
+        } catch (LocalWriteException e) {
+            return PieceOutcome.localFailure(task, e.getMessage());
         } catch (IOException | RuntimeException e) {
             return PieceOutcome.failed(task, PieceErrorType.FILE_NOT_EXIST, null, e.toString());
         } finally {

@@ -47,6 +47,8 @@ final class SourceSession {
         try {
             probe = open(0, 0);
             status = probe.getResponseCode();
+        } catch (java.net.SocketTimeoutException e) {
+            throw new DownloadException(Failure.SOURCE_ERROR, stalled());
         } catch (IOException e) {
             throw new DownloadException(Failure.SOURCE_ERROR, "source " + d.request.url() + ": " + e.getMessage(), e);
         }
@@ -80,9 +82,15 @@ final class SourceSession {
         }
     }
 
+    private String stalled() {
+        long ms = d.request.sourceTimeout().toMillis();
+        return "source " + d.request.url() + " stalled: sent nothing for "
+                + (ms % 1000 == 0 ? Long.toString(ms / 1000) : Double.toString(ms / 1000.0)) + " s (--source-timeout)";
+    }
+
     private HttpURLConnection open(long start, long end) throws IOException {
-        HttpURLConnection c = d.sourceHttp.open(new URL(d.request.url()), 5000,
-                (int) Math.max(1000, d.engine.config().pieceTimeout().toMillis()));
+        int timeout = (int) Math.min(Integer.MAX_VALUE, d.request.sourceTimeout().toMillis());
+        HttpURLConnection c = d.sourceHttp.open(new URL(d.request.url()), timeout, timeout);
         for (String h : d.request.headers()) {
             int colon = h.indexOf(':');
             c.setRequestProperty(h.substring(0, colon).trim(), h.substring(colon + 1).trim());
@@ -138,6 +146,11 @@ final class SourceSession {
         }
         try {
             while (!done.await(250, TimeUnit.MILLISECONDS)) {
+                if (failure.get() != null) {
+                    synchronized (active) {
+                        active.forEach(HttpURLConnection::disconnect); // the others stop now, not at their own timeout
+                    }
+                }
                 try {
                     d.checkAlive();
                 } catch (DownloadException e) {
@@ -178,13 +191,31 @@ final class SourceSession {
                     }
                     continue;
                 }
+                // The right length is not enough: other bytes (or another version's length) at this
+                // offset would make a wrong file that nothing notices without an md5.
+                String expected = "bytes " + offset + "-" + (offset + len - 1) + "/" + layout.contentLength();
+                String got = c.getHeaderField("Content-Range");
+                if (got == null || !got.trim().equals(expected)) {
+                    throw new DownloadException(Failure.SOURCE_ERROR, "source: Content-Range '" + got
+                            + "' for bytes=" + offset + "-" + (offset + len - 1) + " (expected '" + expected
+                            + "'; the source changed or does not honour ranges)");
+                }
                 try (InputStream in = c.getInputStream()) {
                     copy(in, d.work.channel(), offset, len);
                 }
                 ok = true;
-                d.work.map().mark(n, len);
+                try {
+                    d.work.map().mark(n, len);
+                } catch (IOException e) {
+                    throw new LocalWriteException(e);
+                }
                 d.tracker.markPiece(n, len);
                 return;
+            } catch (LocalWriteException e) {
+                throw d.localWriteFailure(e.getMessage());
+            } catch (java.net.SocketTimeoutException e) {
+                // A stall is not retried: three tries would triple the time a user waits for nothing.
+                throw new DownloadException(Failure.SOURCE_ERROR, stalled());
             } catch (IOException e) {
                 last = e.toString();
                 log.warn("source range {} attempt {} failed: {}", n, attempt, last);
@@ -222,10 +253,7 @@ final class SourceSession {
                 Thread.currentThread().interrupt();
                 throw new java.io.InterruptedIOException("interrupted");
             }
-            ByteBuffer bb = ByteBuffer.wrap(buf, 0, n);
-            while (bb.hasRemaining()) {
-                pos += out.write(bb, pos);
-            }
+            pos = LocalWriteException.writeFully(out, ByteBuffer.wrap(buf, 0, n), pos);
             d.counters.fromSource.addAndGet(n);
             if (remaining > 0) {
                 remaining -= n;
@@ -259,6 +287,13 @@ final class SourceSession {
             }
             d.tracker.sequential(got);
             d.tracker.total(got);
+        } catch (LocalWriteException e) {
+            c.disconnect();
+            throw d.localWriteFailure(e.getMessage());
+        } catch (java.net.SocketTimeoutException e) {
+            c.disconnect();
+            d.checkAlive();
+            throw new DownloadException(Failure.SOURCE_ERROR, stalled());
         } catch (IOException e) {
             c.disconnect();
             d.checkAlive();

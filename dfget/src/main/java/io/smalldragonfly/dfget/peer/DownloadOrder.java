@@ -20,11 +20,13 @@ import java.util.List;
  * @param totalLimit the host-wide {@code --totallimit}, bytes/s, 0 = none
  * @param timeoutMillis {@code --timeout}, 0 = none
  * @param peerIp     the address other peers reach this download's pieces at
+ * @param sourceTimeoutMillis {@code --source-timeout}; 0 = the default
  */
 public record DownloadOrder(String url, String output, List<String> nodes, String md5, String identifier,
                             List<String> headers, String filter, String pattern, long localLimit, long totalLimit,
                             long minRate, long timeoutMillis, boolean notbs, String callSystem, boolean insecure,
-                            List<String> cacerts, int cdnPort, String peerIp) {
+                            List<String> cacerts, int cdnPort, String peerIp,
+                            long sourceTimeoutMillis) {
 
     public DownloadOrder {
         nodes = nodes == null ? List.of() : List.copyOf(nodes);
@@ -55,6 +57,8 @@ public record DownloadOrder(String url, String output, List<String> nodes, Strin
                 .timeout(Duration.ofMillis(Math.max(0, timeoutMillis))).notbs(notbs).callSystem(callSystem)
                 .insecure(insecure).cacerts(cacerts.stream().map(Path::of).toList()).cdnPort(cdnPort)
                 .peerIp(peerIp)
+                .sourceTimeout(sourceTimeoutMillis > 0 ? Duration.ofMillis(sourceTimeoutMillis)
+                        : DownloadRequest.DEFAULT_SOURCE_TIMEOUT)
                 .build();
     }
 }

@@ -1,5 +1,6 @@
 package io.smalldragonfly.dfget.store;
 
+import io.smalldragonfly.common.BadInputException;
 import java.nio.file.Path;
 import java.util.regex.Pattern;
 
@@ -46,9 +47,14 @@ public record DataDir(Path dir) {
     }
 
     private Path resolve(String name) {
-        Path p = dir.resolve(name).normalize();
-        if (!p.getParent().equals(dir)) {
-            throw new IllegalArgumentException("task file name: '" + name + "' (expected a plain file name)");
+        Path p;
+        try {
+            p = dir.resolve(name).normalize();
+        } catch (java.nio.file.InvalidPathException e) {
+            throw new BadInputException("task file name: '" + name + "' is not a valid file name (expected a plain file name)");
+        }
+        if (p.getParent() == null || !p.getParent().equals(dir)) {
+            throw new BadInputException("task file name: '" + name + "' (expected a plain file name)");
         }
         return p;
     }

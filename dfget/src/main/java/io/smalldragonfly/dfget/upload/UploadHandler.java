@@ -6,12 +6,10 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.DefaultFileRegion;
 import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.FullHttpRequest;
-import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
@@ -20,10 +18,9 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
-import io.netty.handler.codec.http.QueryStringDecoder;
-import io.smalldragonfly.common.http.ErrorMapper;
 import io.smalldragonfly.common.http.HttpStatusException;
-import io.smalldragonfly.common.http.Response;
+import io.smalldragonfly.common.http.Request;
+import io.smalldragonfly.common.http.ResponseWriter;
 import io.smalldragonfly.common.piece.PieceFraming;
 import io.smalldragonfly.common.util.RateLimiter;
 import java.util.concurrent.TimeUnit;
@@ -34,7 +31,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * peer"): 206 with the framed piece made on the fly — the 4-byte header, the content as a
  * {@link DefaultFileRegion} (sendfile; no byte of a piece passes through the heap), the trailer
  * byte. Other paths go on to the control service. Pipeline position: after the HTTP codec,
- * keep-alive handler and aggregator, before {@code control}.
+ * keep-alive handler, aggregator and {@link io.smalldragonfly.common.http.InOrderResponses}, before
+ * {@code control}.
  *
  * <p>Uploads are capped ({@code maxUploads} at once, 503 beyond) and paced by the shared
  * {@link RateLimiter}: a response waits the limiter's delay before it is written.
@@ -61,13 +59,23 @@ final class UploadHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
         onActivity.run();
-        String path = new QueryStringDecoder(req.uri()).path();
+        String path;
+        try {
+            path = Request.decodePath(req.uri());
+        } catch (RuntimeException e) {
+            sendError(ctx, e, HttpUtil.isKeepAlive(req));
+            req.release();
+            return;
+        }
         if (!path.startsWith(PREFIX)) {
             ctx.fireChannelRead(req); // the control service owns (and releases) it
             return;
         }
         try {
             serve(ctx, req, path.substring(PREFIX.length()));
+        } catch (RuntimeException e) {
+            // a bad request answers 400, a bug 500 (ErrorMapper); never a connection closed without a word
+            sendError(ctx, e, HttpUtil.isKeepAlive(req));
         } finally {
             req.release();
         }
@@ -95,11 +103,8 @@ final class UploadHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         boolean head = req.method().equals(HttpMethod.HEAD);
         long delay = head ? 0 : limiter.reserve(piece.framedLength());
         if (delay > 0) {
-            ctx.channel().config().setAutoRead(false);
-            ctx.executor().schedule(() -> {
-                ctx.channel().config().setAutoRead(true);
-                write(ctx, piece, keepAlive, false);
-            }, delay, TimeUnit.NANOSECONDS);
+            // the next pipelined request waits in InOrderResponses until this answer is written
+            ctx.executor().schedule(() -> write(ctx, piece, keepAlive, false), delay, TimeUnit.NANOSECONDS);
         } else {
             write(ctx, piece, keepAlive, head);
         }
@@ -132,17 +137,7 @@ final class UploadHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     }
 
     private static void sendError(ChannelHandlerContext ctx, Throwable error, boolean keepAlive) {
-        Response r = ErrorMapper.toResponse(error, null);
-        FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(r.status()),
-                Unpooled.wrappedBuffer(r.body()));
-        res.headers().set(HttpHeaderNames.CONTENT_TYPE, r.contentType());
-        r.headers().forEach((k, v) -> res.headers().set(k, v));
-        HttpUtil.setContentLength(res, r.body().length);
-        HttpUtil.setKeepAlive(res, keepAlive);
-        ChannelFuture f = ctx.writeAndFlush(res);
-        if (!keepAlive) {
-            f.addListener(ChannelFutureListener.CLOSE);
-        }
+        ResponseWriter.writeError(ctx, error, null, keepAlive);
     }
 
     @Override

@@ -8,13 +8,14 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpServerKeepAliveHandler;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.smalldragonfly.common.http.ApiServerInitializer;
+import io.smalldragonfly.common.http.InOrderResponses;
 import io.smalldragonfly.common.http.ServiceHandler;
 import io.smalldragonfly.common.util.RateLimiter;
 import io.smalldragonfly.dfget.peer.DownloadHandler;
 import io.smalldragonfly.dfget.peer.PeerDownloads;
 import java.util.concurrent.atomic.AtomicInteger;
 
-/** The upload server's pipeline: idle close, HTTP codec, keep-alive, aggregator, downloads (a peer process), pieces, control. */
+/** The upload server's pipeline: idle close, HTTP codec, keep-alive, aggregator, in-order answers, downloads (a peer process), pieces, control. */
 final class UploadInitializer extends ChannelInitializer<Channel> {
 
     private final PieceStore store;
@@ -44,6 +45,7 @@ final class UploadInitializer extends ChannelInitializer<Channel> {
         p.addLast("codec", new HttpServerCodec());
         p.addLast("keepAlive", new HttpServerKeepAliveHandler());
         p.addLast("aggregator", new HttpObjectAggregator(64 * 1024));
+        p.addLast("inOrder", new InOrderResponses());
         if (downloads != null) {
             p.addLast("downloads", new DownloadHandler(downloads));
         }

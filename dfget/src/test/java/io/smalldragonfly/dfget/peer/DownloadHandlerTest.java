@@ -75,7 +75,7 @@ class DownloadHandlerTest {
 
     private String validOrder() {
         return Json.writeString(new DownloadOrder("http://127.0.0.1:1/f", home.resolve("out").toString(), List.of(),
-                null, null, List.of(), null, "source", 0, 0, 0, 0, false, null, false, List.of(), 0, "127.0.0.1"));
+                null, null, List.of(), null, "source", 0, 0, 0, 0, false, null, false, List.of(), 0, "127.0.0.1", 0));
     }
 
     private static int status(EmbeddedChannel ch) {

@@ -144,6 +144,48 @@ class UploadHandlerTest {
         assertThat(status(get(uri, "bytes=0-1048575"))).isEqualTo(404);
     }
 
+    /** Issue 12, defect 1: these closed the connection without an answer (or answered 500). */
+    @ParameterizedTest
+    @ValueSource(strings = {"/peer/file/%ZZ", "/ve%rsion", "/peer/file/%u002e%u002e%u002fsecret", "/%",
+        "/peer/file/a%00b", "/check/%ZZ", "/check/a%00b"})
+    void malformedEscapesAndNulAre4xx(String uri) {
+        assertThat(status(get(uri, "bytes=0-1048575"))).isBetween(400, 404);
+    }
+
+    /**
+     * Issue 12, defect 2 on the upload server: pipelined piece requests (the rate limit delays the
+     * second) and a control request with {@code Connection: close}; the answers must come in order,
+     * whole, and the close after the last one.
+     */
+    @Test
+    void pipelinedRequestsAreAnsweredInOrder() throws Exception {
+        EmbeddedChannel ch = new EmbeddedChannel(new UploadInitializer(store, new RateLimiter(4L << 20), uploads, 4,
+                new ControlService(store, home.toString(), () -> 1234), () -> { }));
+        String piece = "GET /peer/file/" + NAME + " HTTP/1.1\r\nHost: x\r\nRange: bytes=0-" + (PIECE - 1) + "\r\n\r\n";
+        String ping = "GET /server/ping HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+        ch.writeInbound(io.netty.buffer.Unpooled.copiedBuffer(piece + piece + piece + ping,
+                java.nio.charset.StandardCharsets.ISO_8859_1));
+        ByteArrayOutputStream wire = new ByteArrayOutputStream();
+        long until = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(20);
+        while (ch.isOpen() && System.nanoTime() < until) {
+            ch.runPendingTasks();
+            ch.runScheduledPendingTasks();
+            wire.write(io.smalldragonfly.common.testing.HttpWire.outboundBytes(ch));
+            Thread.sleep(5);
+        }
+        wire.write(io.smalldragonfly.common.testing.HttpWire.outboundBytes(ch));
+        assertThat(ch.isOpen()).as("closed after the Connection: close answer").isFalse();
+        var answers = io.smalldragonfly.common.testing.HttpWire.parse(wire.toByteArray());
+        assertThat(answers).extracting(a -> a.status()).containsExactly(206, 206, 206, 200);
+        for (int i = 0; i < 3; i++) {
+            byte[] framed = answers.get(i).body();
+            assertThat(framed).hasSize(PIECE);
+            assertThat(Arrays.copyOfRange(framed, 4, 4 + CPP)).isEqualTo(Arrays.copyOfRange(content, 0, CPP));
+        }
+        assertThat(new String(answers.get(3).body(), java.nio.charset.StandardCharsets.UTF_8)).contains("1234");
+        ch.finishAndReleaseAll();
+    }
+
     @Test
     void aSymlinkOutOfTheDataDirIsNotServed() throws Exception {
         DataDir dd = new DataDir(home.resolve("data"));
@@ -171,7 +213,9 @@ class UploadHandlerTest {
     private int status(FullHttpRequest req) {
         EmbeddedChannel ch = channel();
         ch.writeInbound(req);
+        ch.runPendingTasks();
         Object first = ch.readOutbound();
+        assertThat(first).as("an answer to " + req.uri()).isNotNull();
         int status = ((HttpResponse) first).status().code();
         ReferenceCountUtil.release(first);
         if (!(first instanceof LastHttpContent)) {

@@ -1,14 +1,10 @@
 package io.smalldragonfly.supernode.api;
 
-import io.netty.buffer.Unpooled;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.DefaultFileRegion;
 import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
-import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
@@ -17,12 +13,11 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
-import io.netty.handler.codec.http.QueryStringDecoder;
 import io.smalldragonfly.common.http.ByteRange;
-import io.smalldragonfly.common.http.ErrorMapper;
 import io.smalldragonfly.common.http.HttpStatusException;
 import io.smalldragonfly.common.http.RangeNotSatisfiableException;
-import io.smalldragonfly.common.http.Response;
+import io.smalldragonfly.common.http.Request;
+import io.smalldragonfly.common.http.ResponseWriter;
 import io.smalldragonfly.common.util.RateLimiter;
 import io.smalldragonfly.supernode.cdn.CdnManager;
 import io.smalldragonfly.supernode.cdn.PieceFile;
@@ -55,6 +50,15 @@ final class PieceDownloadHandler extends SimpleChannelInboundHandler<FullHttpReq
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
+        try {
+            serve(ctx, req);
+        } catch (RuntimeException e) {
+            // a bad request answers 400, a bug 500 (ErrorMapper); never a connection closed without a word
+            writeError(ctx, e, HttpUtil.isKeepAlive(req));
+        }
+    }
+
+    private void serve(ChannelHandlerContext ctx, FullHttpRequest req) {
         boolean keepAlive = HttpUtil.isKeepAlive(req);
         if (req.decoderResult().isFailure()) {
             writeError(ctx, HttpStatusException.badRequest("malformed HTTP request (expected HTTP/1.1)"), false);
@@ -65,7 +69,7 @@ final class PieceDownloadHandler extends SimpleChannelInboundHandler<FullHttpReq
             writeError(ctx, HttpStatusException.of(405, "method: " + req.method() + " (expected GET or HEAD)"), keepAlive);
             return;
         }
-        Matcher m = PATH.matcher(new QueryStringDecoder(req.uri()).path());
+        Matcher m = PATH.matcher(Request.decodePath(req.uri()));
         if (!m.matches() || !m.group(2).startsWith(m.group(1))) {
             writeError(ctx, HttpStatusException.notFound("path: '" + req.uri()
                     + "' (expected /qtdown/<first 3 of taskId>/<taskId>)"), keepAlive);
@@ -153,19 +157,8 @@ final class PieceDownloadHandler extends SimpleChannelInboundHandler<FullHttpReq
         });
     }
 
-    private static void writeError(ChannelHandlerContext ctx, HttpStatusException e, boolean keepAlive) {
-        Response r = ErrorMapper.toResponse(e, null);
-        FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
-                HttpResponseStatus.valueOf(r.status()), Unpooled.wrappedBuffer(r.body()));
-        res.headers().set(HttpHeaderNames.CONTENT_TYPE, r.contentType());
-        r.headers().forEach((k, v) -> res.headers().set(k, v));
-        HttpUtil.setContentLength(res, r.body().length);
-        HttpUtil.setKeepAlive(res, keepAlive);
-        if (keepAlive) {
-            ctx.writeAndFlush(res);
-        } else {
-            ctx.writeAndFlush(res).addListener(ChannelFutureListener.CLOSE);
-        }
+    private static void writeError(ChannelHandlerContext ctx, RuntimeException e, boolean keepAlive) {
+        ResponseWriter.writeError(ctx, e, null, keepAlive);
     }
 
     @Override

@@ -105,7 +105,8 @@ public final class CdnManager implements AutoCloseable {
         this.taskExpiry = config.taskExpiry();
         this.cacheQuota = config.cacheQuota();
         this.minFreeDisk = config.minFreeDisk();
-        this.stallNanos = Math.max(config.sourceTimeout().toNanos() * 4, TimeUnit.SECONDS.toNanos(1));
+        // --source-timeout bounds a stall mid-body too, so that a user can add up the worst case
+        this.stallNanos = Math.max(config.sourceTimeout().toNanos(), TimeUnit.MILLISECONDS.toNanos(200));
         this.watchdog = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "cdn-watchdog");
             t.setDaemon(true);
@@ -428,7 +429,9 @@ public final class CdnManager implements AutoCloseable {
         long now = System.nanoTime();
         for (ProgressStream s : active.keySet()) {
             if (now - s.lastProgress > stallNanos) {
-                s.aborted = "source sent nothing for " + TimeUnit.NANOSECONDS.toSeconds(stallNanos) + " s";
+                long ms = TimeUnit.NANOSECONDS.toMillis(stallNanos);
+                s.aborted = "source stalled: sent nothing for "
+                        + (ms % 1000 == 0 ? Long.toString(ms / 1000) : Double.toString(ms / 1000.0)) + " s (--source-timeout)";
                 active.remove(s);
                 try {
                     s.close();
@@ -451,7 +454,13 @@ public final class CdnManager implements AutoCloseable {
 
         @Override
         public int read(byte[] b, int off, int len) throws IOException {
-            int n = super.read(b, off, len);
+            int n;
+            try {
+                n = super.read(b, off, len);
+            } catch (IOException e) {
+                // the watchdog's close shows up as "closed"; say why it closed
+                throw aborted != null ? new IOException(aborted, e) : e;
+            }
             lastProgress = System.nanoTime();
             if (aborted != null) {
                 throw new IOException(aborted);

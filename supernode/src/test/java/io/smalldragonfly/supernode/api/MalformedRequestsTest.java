@@ -2,6 +2,7 @@ package io.smalldragonfly.supernode.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.smalldragonfly.common.testing.MalformedHttp;
 import io.smalldragonfly.common.testing.TestOrigin;
 import io.smalldragonfly.supernode.Supernode;
 import io.smalldragonfly.supernode.SupernodeConfig;
@@ -25,20 +26,23 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Sends 12,000 generated malformed requests over real sockets to both ports: missing and
- * wrong-typed parameters, broken JSON, oversized bodies, unknown tasks and peers, impossible
- * ranges, non-http URLs, bad methods, bad escapes and bytes that are not HTTP at all. Every one
- * must get an answer below 500, and the server must still answer {@code /_ping} afterwards.
+ * Sends 10,000 generated malformed requests over real sockets to each port (the API and the CDN
+ * port): missing and wrong-typed parameters, broken JSON, oversized bodies, unknown tasks and
+ * peers, impossible ranges, non-http URLs, bad methods, plus {@link MalformedHttp}'s generic ones
+ * (bad escapes, NUL, huge lines and headers, HTTP/0.9, broken framing, garbage, pipelining). Every
+ * one must get an answer below 500; slow clients must not starve others; fds stay flat, and the
+ * server still answers {@code /_ping} afterwards.
  */
 class MalformedRequestsTest {
 
-    static final int REQUESTS = 12_000;
+    /** Per port: the API and the CDN port each get this many. */
+    static final int REQUESTS = 10_000;
 
     @TempDir
     Path home;
 
     @Test
-    void tenThousandMalformedRequestsGetNo5xxAndTheServerStaysUp() throws Exception {
+    void tenThousandMalformedRequestsOnEachPortGetNo5xxAndTheServerStaysUp() throws Exception {
         try (TestOrigin origin = TestOrigin.start()) {
             origin.generated("/f", 100_000);
             Supernode sn = Supernode.start(SupernodeConfig.forTest(home).toBuilder()
@@ -51,44 +55,51 @@ class MalformedRequestsTest {
                                 + url + "\",\"taskUrl\":\"" + url + "\"}");
                 String taskId = reg.get("data").get("taskId").asText();
                 Generator gen = new Generator(new Random(42), taskId, url);
-                Map<Integer, AtomicInteger> statuses = new ConcurrentHashMap<>();
-                List<String> serverErrors = java.util.Collections.synchronizedList(new ArrayList<>());
-                ExecutorService pool = Executors.newFixedThreadPool(4);
-                try {
-                    List<Future<?>> futures = new ArrayList<>();
-                    List<Raw> all = new ArrayList<>();
-                    for (int i = 0; i < REQUESTS; i++) {
-                        all.add(gen.next());
+                String piecePath = "/qtdown/" + taskId.substring(0, 3) + "/" + taskId;
+                var apiGeneric = MalformedHttp.generic(new Random(7), List.of("/peer/task", "/peer/registry", "/_ping",
+                        "/metrics", "/tasks/" + taskId, "/preheats", "/version"));
+                var cdnGeneric = MalformedHttp.generic(new Random(8), List.of(piecePath, "/qtdown/", "/", "/_ping"));
+                List<MalformedHttp.Raw> api = new ArrayList<>();
+                List<MalformedHttp.Raw> cdn = new ArrayList<>();
+                while (api.size() < REQUESTS || cdn.size() < REQUESTS) {
+                    Raw r = gen.next();
+                    List<MalformedHttp.Raw> to = r.download ? cdn : api;
+                    if (to.size() < REQUESTS) {
+                        to.add(new MalformedHttp.Raw("supernode", r.head(), r.body(), 1, r.bodyAfterAnswer()));
                     }
-                    for (int t = 0; t < 4; t++) {
-                        int slice = t;
-                        futures.add(pool.submit(() -> {
-                            for (int i = slice; i < all.size(); i += 4) {
-                                Raw r = all.get(i);
-                                int port = r.download ? sn.downloadPort() : sn.apiPort();
-                                int status = send(port, r);
-                                statuses.computeIfAbsent(status, k -> new AtomicInteger()).incrementAndGet();
-                                if (status >= 500 || status <= 0) {
-                                    serverErrors.add(status + " for " + r.describe());
-                                }
-                            }
-                            return null;
-                        }));
+                    if (api.size() < REQUESTS) {
+                        api.add(apiGeneric.get());
                     }
-                    for (Future<?> f : futures) {
-                        f.get();
+                    if (cdn.size() < REQUESTS) {
+                        cdn.add(cdnGeneric.get());
                     }
-                } finally {
-                    pool.shutdownNow();
                 }
-                assertThat(serverErrors).as("statuses %s", statuses).isEmpty();
-                assertThat(statuses.values().stream().mapToInt(AtomicInteger::get).sum()).isEqualTo(REQUESTS);
-                assertThat(statuses.keySet()).contains(400, 404, 405, 413, 416);
-                assertThat(new String(Http.send("GET", "http://127.0.0.1:" + sn.apiPort() + "/_ping", Map.of(), null)
-                        .body(), StandardCharsets.UTF_8)).isEqualTo("ok");
+                MalformedHttp.send(sn.apiPort(), MalformedHttp.get("warm-up", "/_ping"));
+                MalformedHttp.Result apiResult = MalformedHttp.runWithFlatFds(sn.apiPort(), api, 4, 10);
+                MalformedHttp.Result cdnResult = MalformedHttp.runWithFlatFds(sn.downloadPort(), cdn, 4, 10);
+                assertThat(apiResult.failures()).as("API statuses %s", apiResult.statuses()).isEmpty();
+                assertThat(cdnResult.failures()).as("CDN statuses %s", cdnResult.statuses()).isEmpty();
+                assertThat(apiResult.answered()).isGreaterThanOrEqualTo(REQUESTS);
+                assertThat(cdnResult.answered()).isGreaterThanOrEqualTo(REQUESTS);
+                assertThat(apiResult.statuses().keySet()).contains(400, 404, 405, 413);
+                assertThat(cdnResult.statuses().keySet()).contains(400, 404, 405, 416);
+                // Slow clients that never finish a request hold a connection each, not a thread.
+                MalformedHttp.slowloris(sn.apiPort(), 200, () -> assertThat(ping(sn)).isEqualTo("ok"));
+                MalformedHttp.slowloris(sn.downloadPort(), 200, () -> assertThat(MalformedHttp.send(sn.downloadPort(),
+                        MalformedHttp.get("during slowloris", piecePath))[0]).isEqualTo(200));
+                assertThat(ping(sn)).isEqualTo("ok");
             } finally {
                 sn.close();
             }
+        }
+    }
+
+    private static String ping(Supernode sn) {
+        try {
+            return new String(Http.send("GET", "http://127.0.0.1:" + sn.apiPort() + "/_ping", Map.of(), null).body(),
+                    StandardCharsets.UTF_8);
+        } catch (Exception e) {
+            throw new AssertionError("no /_ping answer: " + e, e);
         }
     }
 
@@ -97,39 +108,6 @@ class MalformedRequestsTest {
         String describe() {
             String h = new String(head, StandardCharsets.ISO_8859_1);
             return (download ? "download " : "api ") + h.substring(0, Math.min(200, h.length())).replace("\r\n", " | ");
-        }
-    }
-
-    /** Sends one request on its own connection and returns the answer's status, -1 if none came. */
-    static int send(int port, Raw r) {
-        try (Socket s = new Socket()) {
-            s.connect(new InetSocketAddress("127.0.0.1", port), 5000);
-            s.setSoTimeout(10_000);
-            s.setTcpNoDelay(true);
-            s.setSoLinger(true, 0); // no TIME_WAIT pile-up over 12,000 connections
-            OutputStream out = s.getOutputStream();
-            if (r.bodyAfterAnswer() || r.body().length == 0) {
-                out.write(r.head());
-            } else {
-                byte[] all = new byte[r.head().length + r.body().length];
-                System.arraycopy(r.head(), 0, all, 0, r.head().length);
-                System.arraycopy(r.body(), 0, all, r.head().length, r.body().length);
-                out.write(all);
-            }
-            out.flush();
-            InputStream in = s.getInputStream();
-            byte[] line = new byte[12];
-            int n = in.readNBytes(line, 0, 12);
-            if (n < 12) {
-                return -1;
-            }
-            String statusLine = new String(line, StandardCharsets.ISO_8859_1);
-            if (!statusLine.startsWith("HTTP/1.1 ")) {
-                return -2;
-            }
-            return Integer.parseInt(statusLine.substring(9, 12));
-        } catch (IOException | NumberFormatException e) {
-            return -3;
         }
     }
 

@@ -148,6 +148,21 @@ class PieceDownloadHandlerTest {
         assertThat(ch.finishAndReleaseAll()).isFalse();
     }
 
+    /** Issue 12, defect 1: the port closed the connection without an answer for these. */
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"/qtdown/%ZZ", "/ve%rsion", "/qtdown/%u002e%u002e/x", "/%"})
+    void malformedPercentEscapesAre400(String uri) {
+        EmbeddedChannel ch = channel();
+        ch.writeInbound(get(uri, "bytes=0-10"));
+        FullHttpResponse res = ch.readOutbound();
+        assertThat(res).as("an answer").isNotNull();
+        assertThat(res.status().code()).isEqualTo(400);
+        assertThat(res.content().toString(java.nio.charset.StandardCharsets.UTF_8)).contains("(expected");
+        res.release();
+        assertThat(ch.isOpen()).isTrue();
+        assertThat(ch.finishAndReleaseAll()).isFalse();
+    }
+
     @Test
     void otherMethodsAre405() {
         EmbeddedChannel ch = channel();
@@ -156,6 +171,72 @@ class PieceDownloadHandlerTest {
         assertThat(res.status().code()).isEqualTo(405);
         res.release();
         assertThat(ch.finishAndReleaseAll()).isFalse();
+    }
+
+    /**
+     * Issue 12, defect 2: pipelined piece requests, the last with {@code Connection: close}. Each
+     * response must follow the previous one whole, and the close must come after the last byte.
+     * A rate limit makes the bodies go out in several paced writes, as a slow reader does.
+     */
+    @Test
+    void pipelinedRequestsAreAnsweredInOrderOnePaceAtATime() throws Exception {
+        EmbeddedChannel ch = new EmbeddedChannel(new DownloadServerInitializer(cdn, new RateLimiter(8L << 20), 60));
+        String[] ranges = {"0-999999", "1000000-1999999", "2000000-2099999"};
+        ch.writeInbound(Unpooled.copiedBuffer(pipelined(ranges), java.nio.charset.StandardCharsets.ISO_8859_1));
+        java.io.ByteArrayOutputStream wire = new java.io.ByteArrayOutputStream();
+        long until = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(20);
+        while (ch.isOpen() && System.nanoTime() < until) {
+            ch.runPendingTasks();
+            ch.runScheduledPendingTasks();
+            wire.write(io.smalldragonfly.common.testing.HttpWire.outboundBytes(ch));
+            Thread.sleep(5);
+        }
+        wire.write(io.smalldragonfly.common.testing.HttpWire.outboundBytes(ch));
+        assertThat(ch.isOpen()).as("closed after the Connection: close answer").isFalse();
+        checkAnswers(wire.toByteArray(), ranges);
+        ch.finishAndReleaseAll();
+    }
+
+    /** The same over a real socket read slowly: the close must not cut the earlier bodies short. */
+    @Test
+    void pipelinedRequestsOverASlowSocketArriveWholeAndInOrder() throws Exception {
+        String[] ranges = {"0-2399999", "2400000-4799999", "4800000-4999999"};
+        try (io.smalldragonfly.common.http.NettyServer server = io.smalldragonfly.common.http.NettyServer.start(
+                "pieces-test", "127.0.0.1", 0, 1, new DownloadServerInitializer(cdn, RateLimiter.unlimited(), 60));
+             java.net.Socket s = new java.net.Socket()) {
+            s.setReceiveBufferSize(8 * 1024);
+            s.connect(new java.net.InetSocketAddress("127.0.0.1", server.port()), 5000);
+            s.setSoTimeout(20_000);
+            s.getOutputStream().write(pipelined(ranges).getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+            s.getOutputStream().flush();
+            checkAnswers(io.smalldragonfly.common.testing.HttpWire.readSlowly(s.getInputStream(), 8 * 1024, 1), ranges);
+        }
+    }
+
+    private String pipelined(String[] ranges) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < ranges.length; i++) {
+            sb.append("GET ").append(path()).append(" HTTP/1.1\r\nHost: x\r\nRange: bytes=").append(ranges[i])
+                    .append(i == ranges.length - 1 ? "\r\nConnection: close" : "").append("\r\n\r\n");
+        }
+        return sb.toString();
+    }
+
+    private static void checkAnswers(byte[] wire, String[] ranges) throws Exception {
+        List<io.smalldragonfly.common.testing.HttpWire.Answer> answers = io.smalldragonfly.common.testing.HttpWire.parse(wire);
+        assertThat(answers).hasSize(ranges.length);
+        byte[] cached;
+        try (var file = cdn.acquire(taskId).orElseThrow()) {
+            cached = java.nio.file.Files.readAllBytes(file.path());
+        }
+        for (int i = 0; i < ranges.length; i++) {
+            String[] r = ranges[i].split("-");
+            int start = Integer.parseInt(r[0]);
+            int end = Integer.parseInt(r[1]);
+            assertThat(answers.get(i).status()).isEqualTo(206);
+            assertThat(answers.get(i).header("Content-Range")).startsWith("bytes " + ranges[i] + "/");
+            assertThat(answers.get(i).body()).as("body %d", i).isEqualTo(java.util.Arrays.copyOfRange(cached, start, end + 1));
+        }
     }
 
     private static void drain(EmbeddedChannel ch) {
