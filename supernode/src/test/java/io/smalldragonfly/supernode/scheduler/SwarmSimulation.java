@@ -82,7 +82,7 @@ final class SwarmSimulation {
 
     /** The outcome: when the last peer finished, and what the CDN and the peers sent. */
     record Result(double seconds, double bound, double cdnCopies, double peerShare, double p50, long polls,
-                  double idlePeerSeconds) {
+                  long heldRedecisions, double idlePeerSeconds) {
         double ratio() {
             return seconds / bound;
         }
@@ -90,8 +90,8 @@ final class SwarmSimulation {
         @Override
         public String toString() {
             return String.format("%.2f s, bound %.2f s, ratio %.3f, p50 %.2f s, CDN %.2f copies, peer share %.3f, "
-                    + "%d polls, peers with nothing running %.1f peer-s", seconds, bound, ratio(), p50,
-                    cdnCopies, peerShare, polls, idlePeerSeconds);
+                    + "%d polls, %d decisions of held polls, peers with nothing running %.1f peer-s", seconds,
+                    bound, ratio(), p50, cdnCopies, peerShare, polls, heldRedecisions, idlePeerSeconds);
         }
     }
 
@@ -183,6 +183,7 @@ final class SwarmSimulation {
     private double cdnBytes;
     private double peerBytes;
     private long polls;
+    private long heldRedecisions;
     private double idlePeerSeconds;
     private int finished;
 
@@ -237,7 +238,8 @@ final class SwarmSimulation {
         }
         double[] times = clients.stream().mapToDouble(c -> c.finishedAt).sorted().toArray();
         return new Result(times[times.length - 1], swarm.lowerBound(), cdnBytes / swarm.fileBytes(),
-                peerBytes / (peerBytes + cdnBytes), times[(times.length - 1) / 2], polls, idlePeerSeconds);
+                peerBytes / (peerBytes + cdnBytes), times[(times.length - 1) / 2], polls, heldRedecisions,
+                idlePeerSeconds);
     }
 
     private void at(double t, Runnable action) {
@@ -330,6 +332,7 @@ final class SwarmSimulation {
             if (!c.held) {
                 continue;
             }
+            heldRedecisions++;
             Decision d = scheduler.decide(TASK, c.cid);
             if (!(d instanceof Decision.Wait)) {
                 c.held = false;
