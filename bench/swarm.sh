@@ -67,7 +67,8 @@ inner() {
     limit_curl=(--limit-rate "${PEER_DOWN}M")
   fi
 
-  origin_bytes() { awk '{s += $10} END {printf "%d", s}' "$alog"; }
+  # %.0f, not %d: mawk's %d stops at 2^31 - 1
+  origin_bytes() { awk '{s += $10} END {printf "%.0f", s}' "$alog"; }
 
   local n rep
   for n in $ns; do
@@ -139,7 +140,7 @@ inner() {
         peers=$((peers + ${fp:-0})); total=$((total + ${len:-0}))
       done
       local cdn
-      cdn=$(curl -sf "http://127.0.0.1:$snport/metrics" | awk '/^supernode_cdn_upload_bytes_total/ {printf "%d", $2}')
+      cdn=$(curl -sf "http://127.0.0.1:$snport/metrics" | awk '/^supernode_cdn_upload_bytes_total/ {printf "%.0f", $2}')
       for d in "$work"/peer*/; do bin/dfget server --stop --home "$d" >/dev/null 2>&1 || true; done
       kill "$snpid" 2>/dev/null || true
       wait "$snpid" 2>/dev/null || true

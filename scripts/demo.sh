@@ -83,8 +83,8 @@ bytes=$(stat -c %s "$work/file")
 echo "origin sent $sent bytes for a $bytes-byte file ($(awk "BEGIN{printf \"%.2f\", $sent/$bytes}") copies) to three peers"
 # The swarm summary, as bench/swarm.sh records it per run: wall time from launch to the last exit,
 # the per-peer times, what the origin and the CDN sent (in copies of the file), the peer-to-peer share.
-cdn=$(http_get "$sn_port" /metrics | awk '/^supernode_cdn_upload_bytes_total/ {printf "%d", $2}' || true)
-from_peers=$(cat "$work"/peer?.json | grep -o '"fromPeers":[0-9]*' | awk -F: '{s += $2} END {printf "%d", s}')
+cdn=$(http_get "$sn_port" /metrics | awk '/^supernode_cdn_upload_bytes_total/ {printf "%.0f", $2}' || true)
+from_peers=$(cat "$work"/peer?.json | grep -o '"fromPeers":[0-9]*' | awk -F: '{s += $2} END {printf "%.0f", s}')
 times=$(cat "$work"/peer?.time 2>/dev/null | sort -g | tr '\n' ' ')
 awk -v wall="$wall" -v times="$times" -v sent="$sent" -v cdn="${cdn:-0}" -v fp="$from_peers" -v f="$bytes" 'BEGIN {
   n = split(times, t, " "); p50 = t[int((n + 1) / 2)]; p99 = t[n]
