@@ -12,7 +12,8 @@
 #   env: ORIGIN_CAP=40 CDN_CAP=40 PEER_DOWN=20 (MiB/s), SN_OPTS (extra supernode flags),
 #        OUT=bench/results (CSV and PNG go there), TAG (name of the result files, default swarm),
 #        WORK (scratch dir, default /dev/shm/sdf-swarm.$$), REPS=1 (runs per case; all kept),
-#        KEEP=DIR keeps each P2P run's logs (supernode, dfget stderr and dfclient.log) there.
+#        KEEP=DIR keeps each P2P run's logs (supernode, dfget stderr and dfclient.log) there,
+#        PRESTART=1 starts every home's upload server (dfget server) before the clock starts.
 #
 # Per run (one CSV row): wall time (launch to last exit), p50/p99 of the per-client times, origin
 # bytes / file (nginx access log), CDN bytes / file (supernode metrics), the share of bytes that
@@ -114,6 +115,18 @@ inner() {
         curl -sf "http://127.0.0.1:$snport/_ping" >/dev/null 2>&1 && break
         sleep 0.1
       done
+      if [[ -n ${PRESTART:-} ]]; then
+        # Each host's upload server already runs (a host that has used dfget before): start them
+        # before the clock, and wait until each has written its state file.
+        for i in $(seq "$n"); do
+          mkdir -p "$work/peer$i"
+          bin/dfget server --home "$work/peer$i" --ip 127.0.0.1 --alivetime 120s > "$work/peer$i.server.log" 2>&1 &
+          pids+=($!)
+        done
+        for i in $(seq "$n"); do
+          for _ in $(seq 600); do [[ -s $work/peer$i/uploader.json ]] && break; sleep 0.1; done
+        done
+      fi
       t0=$EPOCHREALTIME
       pids_run=()
       for i in $(seq "$n"); do
@@ -269,7 +282,7 @@ nmodes=$(wc -w <<<"$modes")
       capped) title="shared source cap: origin and CDN ${ORIGIN_CAP} MiB/s in total, peers ${PEER_DOWN} MiB/s down" ;;
       *) title="unlimited loopback (CPU-bound, 2 cores)" ;;
     esac
-    echo "set title \"$title\\n$(numfmt --to=iec "$(awk -F, 'NR == 2 {print $4}' "$csv")")B file\" noenhanced"
+    echo "set title \"$title\\n$(numfmt --to=iec-i "$(awk -F, 'NR == 2 {print $4}' "$csv")")B file\" noenhanced"
     # Inline data blocks (N, median wall over the repetitions, bound), one per method.
     for method in curl p2p; do
       echo "\$${mode}_$method << EOD"
