@@ -13,7 +13,8 @@
 #        OUT=bench/results (CSV and PNG go there), TAG (name of the result files, default swarm),
 #        WORK (scratch dir, default /dev/shm/sdf-swarm.$$), REPS=1 (runs per case; all kept),
 #        KEEP=DIR keeps each P2P run's logs (supernode, dfget stderr and dfclient.log) there,
-#        PRESTART=1 starts every home's upload server (dfget server) before the clock starts.
+#        PRESTART=1 starts every home's upload server (dfget server) before the clock starts,
+#        METHODS="curl p2p" (the default; "p2p" alone skips the curls).
 #
 # Per run (one CSV row): wall time (launch to last exit), p50/p99 of the per-client times, origin
 # bytes / file (nginx access log), CDN bytes / file (supernode metrics), the share of bytes that
@@ -81,6 +82,7 @@ inner() {
     fi
     for rep in $(seq "$REPS"); do
       # -- curl: N at once straight from the origin
+      if [[ " ${METHODS:-curl p2p} " == *" curl "* ]]; then
       : > "$alog"
       local t0 i
       t0=$EPOCHREALTIME
@@ -103,6 +105,8 @@ inner() {
       sleep 0.3 # nginx writes its access log line when the connection closes
       row "$csv" "$mode" curl "$n" "$fsize" "$wall" "${times[*]}" \
         "$(awk -v o="$(origin_bytes)" -v f="$fsize" 'BEGIN{printf "%.3f", o / f}')" "" "" "$bound" "$ok"
+      fi
+      [[ " ${METHODS:-curl p2p} " == *" p2p "* ]] || continue
 
       # -- P2P: N dfgets at once through a fresh supernode (cold CDN)
       : > "$alog"
