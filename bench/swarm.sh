@@ -295,10 +295,14 @@ nmodes=$(wc -w <<<"$modes")
           END {for (i = 1; i <= c; i++) {x = o[i]; print x, w[x, int((n[x] + 1) / 2)], b[x]}}'
       echo "EOD"
     done
-    plot="plot \$${mode}_curl using 1:2 with linespoints lw 2 pt 7 title 'curl from the origin', \
-\$${mode}_p2p using 1:2 with linespoints lw 2 pt 5 title 'small-dragonfly P2P'"
-    [[ $mode == capped ]] && plot="$plot, \$${mode}_p2p using 1:3 with lines dt 2 lw 2 title 'lower bound'"
-    echo "$plot"
+    curves=()
+    has() { awk -F, -v m="$mode" -v k="$1" '$1 == m && $2 == k {f = 1} END {exit !f}' "$csv"; }
+    has curl && curves+=("\$${mode}_curl using 1:2 with linespoints lw 2 pt 7 title 'curl from the origin'")
+    if has p2p; then
+      curves+=("\$${mode}_p2p using 1:2 with linespoints lw 2 pt 5 title 'small-dragonfly P2P'")
+      [[ $mode == capped ]] && curves+=("\$${mode}_p2p using 1:3 with lines dt 2 lw 2 title 'lower bound'")
+    fi
+    (IFS=','; echo "plot ${curves[*]}")
   done
   echo "unset multiplot"
 } > "$OUT/$TAG.gp"
