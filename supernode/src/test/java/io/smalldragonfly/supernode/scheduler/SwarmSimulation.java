@@ -176,6 +176,10 @@ final class SwarmSimulation {
     private final List<Client> clients = new ArrayList<>();
     private final Map<String, Client> byCid = new HashMap<>();
     private final List<Client> heldClients = new ArrayList<>();
+    private final List<List<Client>> holdersOf = new ArrayList<>();
+    private final int uploadsPerPeer;
+    private boolean checkIdle;
+    private final List<String> idleViolations = new ArrayList<>();
     private final Set<Flow> flows = new LinkedHashSet<>();
     private boolean ticking;
     private final int pieceCount;
@@ -193,13 +197,47 @@ final class SwarmSimulation {
         SupernodeConfig cfg = config.apply(SupernodeConfig.builder(Path.of("unused")).advertiseIp("10.0.0.1"))
                 .build();
         this.waitTimeout = cfg.waitTimeout().toNanos() / 1e9;
+        this.uploadsPerPeer = cfg.uploadsPerPeer();
         this.scheduler = new Scheduler(cfg, 8001, () -> (long) (now * 1e9) + 1_000_000_000L, SchedulerListener.NONE);
         this.cdn = new Node(swarm.cdnUp(), Double.MAX_VALUE);
         this.pieceCount = (int) ((swarm.fileBytes() + swarm.pieceSize() - 1) / swarm.pieceSize());
     }
 
+    /**
+     * Checks, at every 602 (wait) answer, that the peer had nothing to fetch: no piece it lacks
+     * had a holder with an upload slot free, nor was a piece without holders left unsent by an
+     * idle CDN. Costly at large N (scans every holder); see {@link #idleViolations()}.
+     */
+    SwarmSimulation checkingIdle() {
+        this.checkIdle = true;
+        return this;
+    }
+
+    /** The waits that broke the rule, as "time peer piece holder" lines. */
+    List<String> idleViolations() {
+        return idleViolations;
+    }
+
+    private void checkNothingToFetch(Client c) {
+        for (int n = 0; n < published; n++) {
+            if (c.have.get(n) || c.running.containsKey(n)) {
+                continue;
+            }
+            for (Client h : holdersOf.get(n)) {
+                if (h != c && h.node.ups.size() < uploadsPerPeer) {
+                    idleViolations.add(String.format("%.3f s: %s waits, %s holds piece %d with %d of %d uploads",
+                            now, c.cid, h.cid, n, h.node.ups.size(), uploadsPerPeer));
+                    return;
+                }
+            }
+        }
+    }
+
     Result run() {
         scheduler.createTask(TASK, swarm.pieceSize());
+        for (int n = 0; n < pieceCount; n++) {
+            holdersOf.add(new ArrayList<>());
+        }
         Random r = new Random(swarm.seed());
         for (int i = 0; i < swarm.peers(); i++) {
             Client c = new Client(i, swarm.up()[i], swarm.down()[i]);
@@ -279,6 +317,9 @@ final class SwarmSimulation {
             return;
         }
         if (d instanceof Decision.Wait) {
+            if (checkIdle) {
+                checkNothingToFetch(c);
+            }
             if (c.idleSince < 0) {
                 c.idleSince = now;
             }
@@ -381,6 +422,7 @@ final class SwarmSimulation {
     private void handle(Client c, Flow f) {
         c.running.remove(f.piece);
         c.have.set(f.piece);
+        holdersOf.get(f.piece).add(c);
         String range = PieceRange.of(f.piece, swarm.pieceSize()).toString();
         scheduler.pieceSucceeded(TASK, c.cid, range);
         c.backoffMillis = 0;

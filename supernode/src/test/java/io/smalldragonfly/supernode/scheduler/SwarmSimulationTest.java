@@ -53,4 +53,13 @@ class SwarmSimulationTest {
         // Uploads uniform in 20-60 MiB/s: the peers' upload matters, the CDN is still the only source.
         assertNearTheBound(sweep(40, 10, 100, 1000));
     }
+
+    @Test
+    void noPeerIsToldToWaitWhileAHolderOfAPieceItLacksHasASlotFree() {
+        // The rule at swarm scale: every 602 answer is checked against the simulation's own view.
+        SwarmSimulation sim = new SwarmSimulation(swarm(100, 30), b -> b, 4).checkingIdle();
+        Result r = sim.run();
+        System.out.println("idle check, N=100, upload mean 30 MiB/s: " + r);
+        assertThat(sim.idleViolations()).isEmpty();
+    }
 }
