@@ -57,13 +57,18 @@ done
 url="http://127.0.0.1:$origin_port/file"
 echo "three peers download $url ($size) at once through the supernode on 127.0.0.1:$sn_port..." >&2
 peers=()
+t0=$EPOCHREALTIME
 for p in 1 2 3; do
-  bin/dfget -u "$url" -o "$work/out$p" -n "127.0.0.1:$sn_port" --home "$work/peer$p" --ip 127.0.0.1 \
-    --notbs --json --alivetime 60s > "$work/peer$p.json" 2> "$work/peer$p.err" &
+  ( s=$EPOCHREALTIME
+    bin/dfget -u "$url" -o "$work/out$p" -n "127.0.0.1:$sn_port" --home "$work/peer$p" --ip 127.0.0.1 \
+      --notbs --json --alivetime 60s > "$work/peer$p.json" 2> "$work/peer$p.err" && rc=0 || rc=$?
+    awk -v a="$s" -v b="$EPOCHREALTIME" 'BEGIN{printf "%.2f\n", b - a}' > "$work/peer$p.time"
+    exit $rc ) &
   peers+=($!)
 done
 status=0
 for i in 0 1 2; do wait "${peers[$i]}" || status=1; done
+wall=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN{printf "%.2f", b - a}')
 
 for p in 1 2 3; do
   if ! grep -q '"result":"success"' "$work/peer$p.json"; then
@@ -76,4 +81,13 @@ done
 sent=$(http_get "$origin_port" /sent || echo 0)
 bytes=$(stat -c %s "$work/file")
 echo "origin sent $sent bytes for a $bytes-byte file ($(awk "BEGIN{printf \"%.2f\", $sent/$bytes}") copies) to three peers"
+# The swarm summary, as bench/swarm.sh records it per run: wall time from launch to the last exit,
+# the per-peer times, what the origin and the CDN sent (in copies of the file), the peer-to-peer share.
+cdn=$(http_get "$sn_port" /metrics | awk '/^supernode_cdn_upload_bytes_total/ {printf "%.0f", $2}' || true)
+from_peers=$(cat "$work"/peer?.json | grep -o '"fromPeers":[0-9]*' | awk -F: '{s += $2} END {printf "%.0f", s}')
+times=$(cat "$work"/peer?.time 2>/dev/null | sort -g | tr '\n' ' ')
+awk -v wall="$wall" -v times="$times" -v sent="$sent" -v cdn="${cdn:-0}" -v fp="$from_peers" -v f="$bytes" 'BEGIN {
+  n = split(times, t, " "); p50 = t[int((n + 1) / 2)]; p99 = t[n]
+  printf "swarm: wall %.2fs (launch to last exit), per peer p50 %.2fs p99 %.2fs; origin %.2f copies, CDN %.2f copies, peer to peer %.0f%%\n",
+    wall, p50, p99, sent / f, cdn / f, 100 * fp / (3 * f) }'
 exit $status
