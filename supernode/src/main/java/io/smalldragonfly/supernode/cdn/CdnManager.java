@@ -379,11 +379,11 @@ public final class CdnManager implements AutoCloseable {
             forget(e, full);
         } catch (SourceException se) {
             log.warn("cdn: task {} failed: {}", e.id, se.getMessage());
-            keepPartial(e, initial.withPieces(done, false, null, initial.contentLength()));
+            keepPartial(e, initial, done);
             fail(e, se.code() == ResultCode.CDN_FAIL ? se : new SourceException(ResultCode.CDN_FAIL, se.getMessage()));
         } catch (IOException | RuntimeException ex) {
             log.warn("cdn: task {} failed: {}", e.id, ex.toString());
-            keepPartial(e, initial.withPieces(done, false, null, initial.contentLength()));
+            keepPartial(e, initial, done);
             fail(e, new SourceException(ResultCode.CDN_FAIL, "fetching the source broke: " + ex.getMessage()));
         }
     }
@@ -418,8 +418,12 @@ public final class CdnManager implements AutoCloseable {
 
     /** Piece {@code n} is written and digested: record it and publish it (in piece order, one at a time). */
     private void landed(Entry e, CacheMeta meta, List<PieceInfo> done, int n, PieceInfo info, int len) {
-        done.add(info);
-        save(meta.withPieces(done, false, null, meta.contentLength()), e);
+        CacheMeta now;
+        synchronized (done) {
+            done.add(info);
+            now = meta.withPieces(done, false, null, meta.contentLength());
+        }
+        save(now, e);
         markWritten(e, n, (long) n * meta.pieceSize() + info.framedLength());
         scheduler.piecePublished(e.id.value(), n, info);
     }
@@ -529,7 +533,11 @@ public final class CdnManager implements AutoCloseable {
         }
     }
 
-    private void keepPartial(Entry e, CacheMeta meta) {
+    private void keepPartial(Entry e, CacheMeta initial, List<PieceInfo> done) {
+        CacheMeta meta;
+        synchronized (done) {
+            meta = initial.withPieces(done, false, null, initial.contentLength());
+        }
         synchronized (e) {
             e.meta = meta;
         }

@@ -13,7 +13,10 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Lands the pieces of one fetch: the fetch thread fills a piece buffer from the source and hands it
@@ -31,6 +34,7 @@ final class PieceIngest {
 
     /** Buffers in circulation: one being filled, the rest being written and hashed. */
     static final int BUFFERS = 4;
+    private static final long DRAIN_SECONDS = 10;
 
     /** Where landed pieces go; called in piece order, never concurrently. */
     interface Sink {
@@ -123,12 +127,17 @@ final class PieceIngest {
         rethrow();
     }
 
-    /** Waits for the pieces in work to land or fail, after the fetch itself failed; never throws. */
+    /**
+     * Waits for the pieces in work to land or fail, after the fetch itself failed; never throws. Bounded:
+     * at shutdown the hashing pool drops queued work, which would otherwise never complete.
+     */
     void drain() {
         try {
-            CompletableFuture.allOf(published, content).join();
-        } catch (CompletionException ignored) {
+            CompletableFuture.allOf(published, content).get(DRAIN_SECONDS, TimeUnit.SECONDS);
+        } catch (ExecutionException | TimeoutException ignored) {
             // the fetch's own failure is what the caller reports
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
