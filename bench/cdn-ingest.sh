@@ -56,11 +56,11 @@ src="http://127.0.0.1:$nport"
 ticks() { sed 's/.*) //' "$1" | awk '{print $12 + $13}'; }
 hz=$(getconf CLK_TCK)
 
-threads_snapshot() { # PID -> "tid ticks comm" lines
+threads_snapshot() { # PID -> "tid user_ticks sys_ticks comm" lines
   local t
   for t in /proc/"$1"/task/*; do
     [[ -r $t/stat ]] || continue
-    echo "$(basename "$t") $(ticks "$t/stat" 2>/dev/null || echo 0) $(tr ' ' _ <"$t/comm" 2>/dev/null)"
+    echo "$(basename "$t") $(sed 's/.*) //' "$t/stat" 2>/dev/null | awk '{print $12, $13}') $(tr ' ' _ <"$t/comm" 2>/dev/null)"
   done
 }
 
@@ -112,9 +112,10 @@ run() { # LABEL DIR
   printf '%-4s %6.0f MiB/s  %6.3f s  CPU %5.2f s (%4.2f s/GiB)  load %s\n' "$label" "$mibs" "$secs" "$cpu" \
     "$cpugib" "$(cut -d' ' -f1-3 /proc/loadavg)"
   # Per-thread CPU over the fetch, threads of one pool summed under their name without the number.
-  join -a 2 -o 1.2,2.2,2.3 -e 0 <(sort "$work/threads0") <(sort "$work/threads1") \
-    | awk -v hz="$hz" '{d = ($2 - $1) / hz; n = $3; sub(/-?[0-9]+$/, "-N", n); s[n] += d}
-        END {for (n in s) if (s[n] >= 0.01) printf "       %-22s %6.2f s\n", n, s[n]}' \
+  join -a 2 -o 1.2,1.3,2.2,2.3,2.4 -e 0 <(sort "$work/threads0") <(sort "$work/threads1") \
+    | awk -v hz="$hz" '{u = ($3 - $1) / hz; k = ($4 - $2) / hz; n = $5; sub(/-?[0-9]+$/, "-N", n)
+          s[n] += u + k; us[n] += u; ks[n] += k}
+        END {for (n in s) if (s[n] >= 0.01) printf "       %-22s %6.2f s  (user %5.2f, sys %5.2f)\n", n, s[n], us[n], ks[n]}' \
     | sort -k2 -rn | head -n "$THREADS"
   echo "$label $mibs $cpugib" >>"$results"
   kill "$sn_pid"; wait "$sn_pid" 2>/dev/null || true; sn_pid=""
