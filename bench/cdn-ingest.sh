@@ -8,6 +8,8 @@
 #             there if needed, alternating OLD and NEW runs in one session; medians of both printed
 #   NOBUILD=1 do not build this checkout first
 #   THREADS=N per-thread lines shown per run (default 8)
+# Per thread: CPU (user, sys) over the fetch and the time it was runnable but waiting for a core
+# (/proc/<pid>/task/*/schedstat): a large wait means the machine, not the pipeline, set the pace.
 # Everything lives on tmpfs (/dev/shm): the source file, nginx's state, each run's supernode home
 # (so its cache), and it all goes when the script ends, however it ends.
 set -euo pipefail
@@ -60,7 +62,7 @@ threads_snapshot() { # PID -> "tid user_ticks sys_ticks comm" lines
   local t
   for t in /proc/"$1"/task/*; do
     [[ -r $t/stat ]] || continue
-    echo "$(basename "$t") $(sed 's/.*) //' "$t/stat" 2>/dev/null | awk '{print $12, $13}') $(tr ' ' _ <"$t/comm" 2>/dev/null)"
+    echo "$(basename "$t") $(sed 's/.*) //' "$t/stat" 2>/dev/null | awk '{print $12, $13}') $(awk '{printf "%d", $2 / 1e7}' "$t/schedstat" 2>/dev/null || echo 0) $(tr ' ' _ <"$t/comm" 2>/dev/null)"
   done
 }
 
@@ -112,10 +114,10 @@ run() { # LABEL DIR
   printf '%-4s %6.0f MiB/s  %6.3f s  CPU %5.2f s (%4.2f s/GiB)  load %s\n' "$label" "$mibs" "$secs" "$cpu" \
     "$cpugib" "$(cut -d' ' -f1-3 /proc/loadavg)"
   # Per-thread CPU over the fetch, threads of one pool summed under their name without the number.
-  join -a 2 -o 1.2,1.3,2.2,2.3,2.4 -e 0 <(sort "$work/threads0") <(sort "$work/threads1") \
-    | awk -v hz="$hz" '{u = ($3 - $1) / hz; k = ($4 - $2) / hz; n = $5; sub(/-?[0-9]+$/, "-N", n)
-          s[n] += u + k; us[n] += u; ks[n] += k}
-        END {for (n in s) if (s[n] >= 0.01) printf "       %-22s %6.2f s  (user %5.2f, sys %5.2f)\n", n, s[n], us[n], ks[n]}' \
+  join -a 2 -o 1.2,1.3,1.4,2.2,2.3,2.4,2.5 -e 0 <(sort "$work/threads0") <(sort "$work/threads1") \
+    | awk -v hz="$hz" '{u = ($4 - $1) / hz; k = ($5 - $2) / hz; w = ($6 - $3) / 100; n = $7; sub(/-?[0-9]+$/, "-N", n)
+          s[n] += u + k; us[n] += u; ks[n] += k; ws[n] += w}
+        END {for (n in s) if (s[n] >= 0.01) printf "       %-22s %6.2f s  (user %5.2f, sys %5.2f; runnable, waiting for a core: %5.2f s)\n", n, s[n], us[n], ks[n], ws[n]}' \
     | sort -k2 -rn | head -n "$THREADS"
   echo "$label $mibs $cpugib" >>"$results"
   kill "$sn_pid"; wait "$sn_pid" 2>/dev/null || true; sn_pid=""
