@@ -2,6 +2,7 @@ package io.smalldragonfly.supernode.cdn;
 
 import io.smalldragonfly.common.log.Timeline;
 import io.smalldragonfly.common.piece.PieceFraming;
+import io.smalldragonfly.common.piece.PieceLayout;
 import io.smalldragonfly.common.piece.PieceSizePolicy;
 import io.smalldragonfly.common.protocol.ResultCode;
 import io.smalldragonfly.common.task.TaskId;
@@ -11,6 +12,7 @@ import io.smalldragonfly.supernode.scheduler.PieceInfo;
 import io.smalldragonfly.supernode.scheduler.Scheduler;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -47,6 +49,8 @@ import org.slf4j.LoggerFactory;
 public final class CdnManager implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(CdnManager.class);
+    /** Room kept for a task's metadata file beside its data. */
+    private static final long META_ROOM = 256 * 1024;
 
     /** What the CDN needs to fetch a task. */
     public record TaskSpec(TaskId taskId, URI url, List<String[]> headers, String md5) {
@@ -87,6 +91,10 @@ public final class CdnManager implements AutoCloseable {
     private final Scheduler scheduler;
     private final CdnListener listener;
     private final ExecutorService pool;
+    /** Writes and digests landed pieces (CPU-bound: one thread per core, shared by all fetches). */
+    private final ExecutorService hashers;
+    /** Held while evicting, so that a GC pass and a fetch making room do not evict the same task twice. */
+    private final Object evictionLock = new Object();
     private final Duration failureTtl;
     private final Duration taskExpiry;
     private final long cacheQuota;
@@ -116,6 +124,12 @@ public final class CdnManager implements AutoCloseable {
         AtomicInteger n = new AtomicInteger();
         this.pool = Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "cdn-fetch-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        AtomicInteger h = new AtomicInteger();
+        this.hashers = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()), r -> {
+            Thread t = new Thread(r, "cdn-hash-" + h.incrementAndGet());
             t.setDaemon(true);
             return t;
         });
@@ -160,6 +174,9 @@ public final class CdnManager implements AutoCloseable {
                     return probeAndStart(e, spec);
                 } catch (SourceException se) {
                     throw se;
+                } catch (UncheckedIOException ex) {
+                    // The cache's own disk, not the source: never 607.
+                    throw new SourceException(ResultCode.CDN_FAIL, ex.getMessage() + ": " + ex.getCause().getMessage());
                 } catch (RuntimeException ex) {
                     // Whatever else goes wrong with a client-named source is that source's problem: 607.
                     throw new SourceException(ResultCode.URL_NOT_REACHABLE, "source " + spec.url() + ": " + ex.getMessage());
@@ -170,7 +187,11 @@ public final class CdnManager implements AutoCloseable {
                 if (t != null) {
                     SourceException se = t.getCause() instanceof SourceException s ? s
                             : new SourceException(ResultCode.URL_NOT_REACHABLE, String.valueOf(t.getCause()));
-                    fail(e, se);
+                    if (se instanceof CacheFullException) {
+                        forget(e, se);
+                    } else {
+                        fail(e, se);
+                    }
                 }
             });
             return ready;
@@ -182,6 +203,19 @@ public final class CdnManager implements AutoCloseable {
             e.state = State.FAILED;
             e.failure = se;
             e.failedAtNanos = System.nanoTime();
+            e.ready = null;
+        }
+        scheduler.cdnFailed(e.id.value(), se.getMessage());
+    }
+
+    /**
+     * The task could not be cached for want of room: peers waiting for it are told, but the CDN
+     * does not remember it as failed, so the next registration tries again.
+     */
+    private void forget(Entry e, SourceException se) {
+        synchronized (e) {
+            e.state = State.COLD;
+            e.failure = null;
             e.ready = null;
         }
         scheduler.cdnFailed(e.id.value(), se.getMessage());
@@ -201,7 +235,7 @@ public final class CdnManager implements AutoCloseable {
             startTask(e, old.pieceSize());
             CacheMeta m = old.touched(System.currentTimeMillis());
             publishExisting(e, m);
-            store.save(m);
+            save(m, e);
             scheduler.cdnCompleted(e.id.value(), m.pieces().size(), framedLength(m), m.md5());
             synchronized (e) {
                 e.meta = m;
@@ -226,6 +260,14 @@ public final class CdnManager implements AutoCloseable {
         }
         CacheMeta meta = new CacheMeta(e.id.value(), spec.url().toString(), length, pieceSize, p.etag(),
                 p.lastModified(), p.acceptRanges(), kept, false, null, System.currentTimeMillis());
+        if (length >= 0) {
+            long framed = new PieceLayout(length, pieceSize).framedLength();
+            long need = framed - (kept.isEmpty() ? 0 : store.size(e.id)) + META_ROOM;
+            if (!makeRoom(need, e)) {
+                throw new CacheFullException("cache full: task " + e.id + " needs " + need + " bytes, "
+                        + store.freeSpace() + " are free in " + store.dir() + " and no idle task is left to evict");
+            }
+        }
         startTask(e, pieceSize);
         synchronized (e) {
             e.meta = meta;
@@ -234,7 +276,7 @@ public final class CdnManager implements AutoCloseable {
             e.state = State.RUNNING;
         }
         publishExisting(e, meta);
-        store.save(meta);
+        save(meta, e);
         int start = kept.size();
         pool.execute(() -> fetch(e, spec, meta, start));
         return new Prepared(length, pieceSize);
@@ -313,75 +355,106 @@ public final class CdnManager implements AutoCloseable {
                     // Asked for a range, got the whole file: skip what is cached already.
                     in.skipNBytes(from);
                 }
+                PieceIngest ingest = new PieceIngest(ch, pieceSize, hashers, contentMd5,
+                        (n, info, len) -> {
+                            Timeline.piece("cdn_written", e.id.value(), null, n, null, len);
+                            landed(e, initial, done, n, info, len);
+                        }, bytes -> makeRoom(bytes, e));
                 active.put(in, Boolean.TRUE);
                 long total;
                 try {
-                    total = cutPieces(e, initial, in, ch, from, done, contentMd5);
+                    total = cutPieces(initial, in, ingest, from, done.size());
+                    ingest.finish();
+                } catch (IOException | RuntimeException ex) {
+                    ingest.drain();
+                    throw ex;
                 } finally {
                     active.remove(in);
                 }
                 complete(e, spec, initial, done, total, Digests.hex(contentMd5.digest()));
             }
+        } catch (CacheFullException full) {
+            // Our disk, not the source: the partial file would only keep the disk full for everyone.
+            log.warn("cdn: task {} failed: {}", e.id, full.getMessage());
+            store.delete(e.id);
+            synchronized (e) {
+                e.meta = null;
+                e.written.clear();
+                e.fileEnd = 0;
+            }
+            forget(e, full);
         } catch (SourceException se) {
             log.warn("cdn: task {} failed: {}", e.id, se.getMessage());
-            keepPartial(e, initial.withPieces(done, false, null, initial.contentLength()));
+            keepPartial(e, initial, done);
             fail(e, se.code() == ResultCode.CDN_FAIL ? se : new SourceException(ResultCode.CDN_FAIL, se.getMessage()));
         } catch (IOException | RuntimeException ex) {
             log.warn("cdn: task {} failed: {}", e.id, ex.toString());
-            keepPartial(e, initial.withPieces(done, false, null, initial.contentLength()));
+            keepPartial(e, initial, done);
             fail(e, new SourceException(ResultCode.CDN_FAIL, "fetching the source broke: " + ex.getMessage()));
         }
     }
 
     /**
-     * Reads the body piece by piece, writing, recording and publishing each one as it completes.
+     * Reads the body piece by piece into the ingest's buffers, which write, digest and publish
+     * each one as it completes.
      *
-     * @param done the pieces cached so far; each new one is appended
+     * @param first the number of the first piece read
      * @return the content bytes cached in all
      */
-    private long cutPieces(Entry e, CacheMeta meta, ProgressStream in, FileChannel ch, long from,
-                           List<PieceInfo> done, MessageDigest contentMd5) throws IOException {
-        int pieceSize = meta.pieceSize();
-        int perPiece = pieceSize - PieceFraming.OVERHEAD;
-        byte[] buf = new byte[pieceSize];
+    private long cutPieces(CacheMeta meta, ProgressStream in, PieceIngest ingest, long from, int first)
+            throws IOException {
+        int perPiece = meta.pieceSize() - PieceFraming.OVERHEAD;
         long total = from;
-        for (int n = done.size(); ; n++) {
+        for (int n = first; ; n++) {
+            byte[] buf = ingest.buffer();
+            in.lastProgress = System.nanoTime(); // waiting for a buffer is not the source stalling
             int len = in.readNBytes(buf, PieceFraming.HEADER_LENGTH, perPiece);
             checkNotShort(in, meta.contentLength(), total, len, perPiece);
             Timeline.piece("cdn_read", meta.taskId(), null, n, null, len);
             if (len == 0) {
                 return total;
             }
-            PieceInfo info = writePiece(ch, n, buf, len, pieceSize);
-            Timeline.piece("cdn_written", meta.taskId(), null, n, null, len);
-            contentMd5.update(buf, PieceFraming.HEADER_LENGTH, len);
             listener.sourceBytes(len);
             total += len;
-            done.add(info);
-            store.save(meta.withPieces(done, false, null, meta.contentLength()));
-            markWritten(e, n, (long) n * pieceSize + info.framedLength());
-            scheduler.piecePublished(e.id.value(), n, info);
+            ingest.submit(n, buf, len);
             if (len < perPiece) {
                 return total;
             }
         }
     }
 
-    /** Frames piece {@code n} (content at {@code buf[4..4+len)}) in place and writes it at {@code n * pieceSize}. */
-    private static PieceInfo writePiece(FileChannel ch, int n, byte[] buf, int len, int pieceSize) throws IOException {
-        ByteBuffer.wrap(buf, 0, PieceFraming.HEADER_LENGTH).putInt(PieceFraming.header(len, pieceSize));
-        buf[PieceFraming.HEADER_LENGTH + len] = PieceFraming.TRAILER;
-        int framed = len + PieceFraming.OVERHEAD;
-        ByteBuffer out = ByteBuffer.wrap(buf, 0, framed);
-        long pos = (long) n * pieceSize;
-        while (out.hasRemaining()) {
-            pos += ch.write(out, pos);
+    /** Piece {@code n} is written and digested: record it and publish it (in piece order, one at a time). */
+    private void landed(Entry e, CacheMeta meta, List<PieceInfo> done, int n, PieceInfo info, int len) {
+        CacheMeta now;
+        synchronized (done) {
+            done.add(info);
+            now = meta.withPieces(done, false, null, meta.contentLength());
         }
-        MessageDigest md5 = Digests.md5();
-        md5.update(buf, 0, framed);
-        MessageDigest sha = Digests.sha256();
-        sha.update(buf, 0, framed);
-        return new PieceInfo(Digests.hex(md5.digest()), Digests.hex(sha.digest()), framed);
+        save(now, e);
+        markWritten(e, n, (long) n * meta.pieceSize() + info.framedLength());
+        scheduler.piecePublished(e.id.value(), n, info);
+    }
+
+    /** Saves a task's metadata; a full disk is met by evicting idle tasks and trying once more. */
+    private void save(CacheMeta m, Entry e) {
+        try {
+            store.save(m);
+        } catch (UncheckedIOException ex) {
+            if (!CacheFullException.isDiskFull(ex.getCause())) {
+                throw ex;
+            }
+            if (!makeRoom(META_ROOM, e)) {
+                throw new CacheFullException("cache full: cannot write the metadata of task " + e.id + " in "
+                        + store.dir() + " and no idle task is left to evict");
+            }
+            try {
+                store.save(m);
+            } catch (UncheckedIOException again) {
+                throw CacheFullException.isDiskFull(again.getCause())
+                        ? new CacheFullException("cache full: cannot write the metadata of task " + e.id + " in "
+                                + store.dir() + " even after evicting idle tasks") : again;
+            }
+        }
     }
 
     /** The whole source is cached: check its md5, record it, and tell the scheduler the task is complete. */
@@ -396,7 +469,7 @@ public final class CdnManager implements AutoCloseable {
                     + " differs from the md5 the client gave (" + spec.md5() + ")");
         }
         CacheMeta done = meta.withPieces(pieces, true, md5, total);
-        store.save(done);
+        save(done, e);
         synchronized (e) {
             e.meta = done;
             e.state = State.SUCCESS;
@@ -476,7 +549,11 @@ public final class CdnManager implements AutoCloseable {
         }
     }
 
-    private void keepPartial(Entry e, CacheMeta meta) {
+    private void keepPartial(Entry e, CacheMeta initial, List<PieceInfo> done) {
+        CacheMeta meta;
+        synchronized (done) {
+            meta = initial.withPieces(done, false, null, initial.contentLength());
+        }
         synchronized (e) {
             e.meta = meta;
         }
@@ -550,43 +627,83 @@ public final class CdnManager implements AutoCloseable {
      * @return the evicted task ids
      */
     public List<String> collectGarbage() {
-        long now = System.currentTimeMillis();
-        List<String> evicted = new ArrayList<>();
-        List<Entry> idle = new ArrayList<>();
-        for (Entry e : entries.values()) {
-            long last = lastAccess(e, now);
-            if (inUse(e)) {
-                continue;
-            }
-            if (now - last >= taskExpiry.toMillis()) {
-                evict(e, "unused for " + Duration.ofMillis(now - last));
-                evicted.add(e.id.value());
-            } else {
-                idle.add(e);
-            }
-        }
-        if (cacheQuota > 0 || minFreeDisk > 0) {
-            long total = 0;
+        synchronized (evictionLock) {
+            long now = System.currentTimeMillis();
+            List<String> evicted = new ArrayList<>();
+            List<Entry> idle = new ArrayList<>();
             for (Entry e : entries.values()) {
-                total += store.size(e.id);
-            }
-            idle.sort(Comparator.comparingLong(e -> lastAccess(e, now)));
-            for (Entry e : idle) {
-                boolean over = cacheQuota > 0 && total > cacheQuota;
-                boolean low = minFreeDisk > 0 && store.freeSpace() < minFreeDisk;
-                if (!over && !low) {
-                    break;
-                }
+                long last = lastAccess(e, now);
                 if (inUse(e)) {
                     continue;
                 }
-                long size = store.size(e.id);
-                evict(e, over ? "cache over its quota" : "disk below its free-space watermark");
-                evicted.add(e.id.value());
-                total -= size;
+                if (now - last >= taskExpiry.toMillis()) {
+                    evict(e, "unused for " + Duration.ofMillis(now - last));
+                    evicted.add(e.id.value());
+                } else {
+                    idle.add(e);
+                }
             }
+            if (cacheQuota > 0 || minFreeDisk > 0) {
+                long total = 0;
+                for (Entry e : entries.values()) {
+                    total += store.size(e.id);
+                }
+                idle.sort(Comparator.comparingLong(e -> lastAccess(e, now)));
+                for (Entry e : idle) {
+                    boolean over = cacheQuota > 0 && total > cacheQuota;
+                    boolean low = minFreeDisk > 0 && store.freeSpace() < minFreeDisk;
+                    if (!over && !low) {
+                        break;
+                    }
+                    if (inUse(e)) {
+                        continue;
+                    }
+                    long size = store.size(e.id);
+                    evict(e, over ? "cache over its quota" : "disk below its free-space watermark");
+                    evicted.add(e.id.value());
+                    total -= size;
+                }
+            }
+            return evicted;
         }
-        return evicted;
+    }
+
+    /**
+     * Makes {@code bytes} free on the cache's disk for task {@code forTask}, whatever the quota and
+     * watermark flags say: a full disk is the CDN's own problem. Evicts idle tasks least recently
+     * used first (so expired ones before the rest), never one in use; evicts nothing when even all
+     * of them would not make enough room.
+     *
+     * @return whether {@code bytes} are free now
+     */
+    private boolean makeRoom(long bytes, Entry forTask) {
+        synchronized (evictionLock) {
+            if (store.freeSpace() >= bytes) {
+                return true;
+            }
+            long now = System.currentTimeMillis();
+            List<Entry> idle = new ArrayList<>();
+            long evictable = 0;
+            for (Entry e : entries.values()) {
+                if (e != forTask && !inUse(e)) {
+                    idle.add(e);
+                    evictable += store.size(e.id);
+                }
+            }
+            if (store.freeSpace() + evictable < bytes) {
+                return false;
+            }
+            idle.sort(Comparator.comparingLong(e -> lastAccess(e, now)));
+            for (Entry e : idle) {
+                if (store.freeSpace() >= bytes) {
+                    break;
+                }
+                if (!inUse(e)) {
+                    evict(e, "the cache's disk is full; making room for task " + forTask.id);
+                }
+            }
+            return store.freeSpace() >= bytes;
+        }
     }
 
     private long lastAccess(Entry e, long nowMillis) {
@@ -627,5 +744,6 @@ public final class CdnManager implements AutoCloseable {
             }
         }
         pool.shutdownNow();
+        hashers.shutdownNow();
     }
 }

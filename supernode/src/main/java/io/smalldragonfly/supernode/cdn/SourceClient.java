@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import javax.net.ssl.SSLContext;
 
 /**
  * Blocking HTTP/1.1 requests to sources with the client's headers, following redirects itself so
@@ -46,6 +47,7 @@ public final class SourceClient {
     }
 
     private final HttpClient client;
+    private final SSLContext tls;
     private final SourcePolicy policy;
     private final Duration timeout;
 
@@ -65,6 +67,7 @@ public final class SourceClient {
             b.sslContext(TrustStores.clientContext(extraCas, "--source-ca"));
         }
         this.client = b.build();
+        this.tls = client.sslContext();
     }
 
     /** Parses {@code "Name: value"} lines; a malformed line is a protocol error naming it. */
@@ -126,21 +129,62 @@ public final class SourceClient {
         }
     }
 
-    /** GET from content offset {@code from} (a Range request when above 0). */
+    /**
+     * GET from content offset {@code from} (a Range request when above 0), on a connection of its own
+     * read with large blocking reads ({@link BodyConnection}); redirects are followed here too, each
+     * hop checked against the policy.
+     */
     public Fetch open(URI uri, List<String[]> headers, long from) {
-        HttpResponse<InputStream> r = send(uri, headers, "GET", from > 0 ? "bytes=" + from + "-" : null, null, null,
-                HttpResponse.BodyHandlers.ofInputStream());
-        int s = r.statusCode();
-        if (s != 200 && s != 206) {
+        List<String[]> sent = new ArrayList<>();
+        for (String[] h : headers) {
+            if (!DROPPED.contains(h[0].toLowerCase(Locale.ROOT))) {
+                sent.add(h);
+            }
+        }
+        if (from > 0) {
+            sent.add(new String[] {"Range", "bytes=" + from + "-"});
+        }
+        URI current = uri;
+        for (int hop = 0; ; hop++) {
+            policy.check(current);
+            BodyConnection.Answer r;
+            try {
+                r = BodyConnection.get(current, sent, timeout, tls, 0);
+            } catch (IOException e) {
+                throw new SourceException(ResultCode.URL_NOT_REACHABLE,
+                        "source " + current + " is unreachable: " + describe(e));
+            } catch (IllegalArgumentException e) {
+                throw new SourceException(ResultCode.URL_NOT_REACHABLE, "source " + current + ": " + e.getMessage());
+            }
+            int s = r.status();
+            if (s == 200 || s == 206) {
+                return new Fetch(s, r.contentLength(), r.header("etag"), r.header("last-modified"), r.body());
+            }
             try {
                 r.body().close();
             } catch (IOException ignored) {
-                // aborting the answer
+                // the answer's body is not needed
+            }
+            if (s == 301 || s == 302 || s == 303 || s == 307 || s == 308) {
+                current = redirect(uri, current, r.header("location"), hop);
+                continue;
             }
             checkStatus(s, uri);
             throw new SourceException(ResultCode.URL_NOT_REACHABLE, "source " + uri + " answered " + s);
         }
-        return new Fetch(s, length(r), etag(r), lastModified(r), r.body());
+    }
+
+    private static URI redirect(URI uri, URI current, String location, int hop) {
+        if (location == null || hop >= MAX_REDIRECTS) {
+            throw new SourceException(ResultCode.URL_NOT_REACHABLE, "source " + uri + ": "
+                    + (location == null ? "redirect without Location" : "more than " + MAX_REDIRECTS + " redirects"));
+        }
+        try {
+            return current.resolve(location.trim());
+        } catch (IllegalArgumentException e) {
+            throw new SourceException(ResultCode.URL_NOT_REACHABLE, "source " + uri
+                    + ": bad redirect Location '" + location + "'");
+        }
     }
 
     private <T> HttpResponse<T> send(URI uri, List<String[]> headers, String method, String range,
@@ -186,17 +230,7 @@ public final class SourceClient {
                         // the redirect's body is not needed
                     }
                 }
-                String location = r.headers().firstValue("location").orElse(null);
-                if (location == null || hop >= MAX_REDIRECTS) {
-                    throw new SourceException(ResultCode.URL_NOT_REACHABLE, "source " + uri + ": "
-                            + (location == null ? "redirect without Location" : "more than " + MAX_REDIRECTS + " redirects"));
-                }
-                try {
-                    current = current.resolve(location.trim());
-                } catch (IllegalArgumentException e) {
-                    throw new SourceException(ResultCode.URL_NOT_REACHABLE, "source " + uri
-                            + ": bad redirect Location '" + location + "'");
-                }
+                current = redirect(uri, current, r.headers().firstValue("location").orElse(null), hop);
                 continue;
             }
             return r;

@@ -4,9 +4,10 @@ import io.smalldragonfly.common.protocol.ResultCode;
 
 /**
  * The source cannot be fetched: 607 (unreachable, 404, refused by the allow/deny list),
- * 608 (it wants credentials) or 604 (the fetch broke). The message goes to the client.
+ * 608 (it wants credentials) or 604 (the fetch broke, or the cache has no room: {@link CacheFullException}).
+ * The message goes to the client.
  */
-public final class SourceException extends RuntimeException {
+public class SourceException extends RuntimeException {
 
     private final ResultCode code;
 
