@@ -19,6 +19,7 @@ SWARM_SIZE=${1:-200M}
 WARM_SIZE=${2:-1G}
 RUNS=${3:-3}
 NS=${4:-"1 2 4 8"}
+CASES=${CASES:-"cold warm swarm"}   # which cases to run
 ROOT=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
 WORK=${WORK:-/dev/shm/datapath}
 OLD=${OLD:-}
@@ -98,6 +99,7 @@ dfget_timed() {
   awk '{ printf "%s %.2f %d\n", $1, $2 + $3, $4 }' "$WORK/time.$$"
 }
 
+if [[ $CASES == *cold* ]]; then
 echo "== cold: one dfget, new home, CDN never saw the URL ($SWARM_SIZE) =="
 printf '%-5s %-4s %8s %8s %8s\n' build run curl_s dfget_s ratio
 declare -A cold
@@ -114,6 +116,8 @@ for r in $(seq "$RUNS"); do
   done
 done
 
+fi
+if [[ $CASES == *warm* ]]; then
 echo "== warm: one dfget -p cdn, the home's peer process running, CDN warm ($WARM_SIZE) =="
 printf '%-5s %-4s %8s %8s %8s %10s %8s\n' build run curl_s dfget_s ratio cpu_s/GiB rss_MB
 declare -A warmu
@@ -140,6 +144,8 @@ for r in $(seq "$RUNS"); do
 done
 echo "(cpu: dfget process + the home's peer process during the run; rss: dfget process / peer process peak)"
 
+fi
+if [[ $CASES == *swarm* ]]; then
 echo "== swarm: N dfgets at once, new homes, a new URL ($SWARM_SIZE); N curls at once =="
 printf '%-5s %-3s %-4s %8s %8s %8s %8s\n' build N run curl_s dfget_s ratio origin_x
 size=$(stat -c %s "$WORK/www/swarm")
@@ -148,8 +154,10 @@ for n in $NS; do
     for b in "${builds[@]}"; do
       cu=$(fresh_url swarm)
       t0=$(now)
-      for i in $(seq "$n"); do curl -sf -o "$WORK/out/curl$i" "$cu" & done
-      wait; t1=$(now); rm -f "$WORK"/out/curl*
+      cs=()
+      for i in $(seq "$n"); do curl -sf -o "$WORK/out/curl$i" "$cu" & cs+=($!); done
+      for p in "${cs[@]}"; do wait "$p"; done
+      t1=$(now); rm -f "$WORK"/out/curl*
       u=$(fresh_url swarm)
       t2=$(now)
       ps=()
@@ -168,4 +176,5 @@ for n in $NS; do
     done
   done
 done
+fi
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"

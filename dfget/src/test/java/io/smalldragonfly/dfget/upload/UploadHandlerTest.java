@@ -160,7 +160,7 @@ class UploadHandlerTest {
     @Test
     void pipelinedRequestsAreAnsweredInOrder() throws Exception {
         EmbeddedChannel ch = new EmbeddedChannel(new UploadInitializer(store, new RateLimiter(4L << 20), uploads, 4,
-                new ControlService(store, home.toString(), () -> 1234), () -> { }));
+                new ControlService(store, home.toString(), () -> 1234), () -> { }, null));
         String piece = "GET /peer/file/" + NAME + " HTTP/1.1\r\nHost: x\r\nRange: bytes=0-" + (PIECE - 1) + "\r\n\r\n";
         String ping = "GET /server/ping HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
         ch.writeInbound(io.netty.buffer.Unpooled.copiedBuffer(piece + piece + piece + ping,
