@@ -32,7 +32,28 @@ public final class HttpWire {
         }
     }
 
-    /** Everything an {@link EmbeddedChannel} with an HTTP codec wrote so far, as bytes. */
+        /**
+     * Runs {@code ch}'s tasks until it closes (within {@code timeout}) and returns every byte it
+     * wrote: a pipeline whose answers are paced by scheduled tasks (rate limits, in-order queues).
+     */
+    public static byte[] drainUntilClosed(EmbeddedChannel ch, java.time.Duration timeout) {
+        java.io.ByteArrayOutputStream wire = new java.io.ByteArrayOutputStream();
+        try {
+            org.awaitility.Awaitility.await().atMost(timeout).pollDelay(java.time.Duration.ZERO)
+                    .pollInterval(java.time.Duration.ofMillis(5)).until(() -> {
+                        ch.runPendingTasks();
+                        ch.runScheduledPendingTasks();
+                        wire.writeBytes(outboundBytes(ch));
+                        return !ch.isOpen();
+                    });
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            // the caller's assertion on isOpen() says what was expected
+        }
+        wire.writeBytes(outboundBytes(ch));
+        return wire.toByteArray();
+    }
+
+/** Everything an {@link EmbeddedChannel} with an HTTP codec wrote so far, as bytes. */
     public static byte[] outboundBytes(EmbeddedChannel ch) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         for (Object m; (m = ch.readOutbound()) != null; ) {

@@ -142,7 +142,9 @@ class SourceFaultsTest {
         byte[] v2 = TestOrigin.content(SIZE, 6);
         origin.serve("/changing", v1).etag("\"v1\"");
         var d = peer.engine.start(request(origin.url("/changing"), Pattern.SOURCE).localLimit(2L << 20).build());
-        Thread.sleep(1000); // the probe and the first ranges have gone with v1
+        // the probe and the first ranges have gone with v1
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20))
+                .until(() -> d.progress().bytes() > 0);
         origin.serve("/changing", v2).etag("\"v2\"");
         try {
             d.await();

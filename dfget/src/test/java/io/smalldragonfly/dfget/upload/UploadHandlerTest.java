@@ -165,17 +165,9 @@ class UploadHandlerTest {
         String ping = "GET /server/ping HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
         ch.writeInbound(io.netty.buffer.Unpooled.copiedBuffer(piece + piece + piece + ping,
                 java.nio.charset.StandardCharsets.ISO_8859_1));
-        ByteArrayOutputStream wire = new ByteArrayOutputStream();
-        long until = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(20);
-        while (ch.isOpen() && System.nanoTime() < until) {
-            ch.runPendingTasks();
-            ch.runScheduledPendingTasks();
-            wire.write(io.smalldragonfly.common.testing.HttpWire.outboundBytes(ch));
-            Thread.sleep(5);
-        }
-        wire.write(io.smalldragonfly.common.testing.HttpWire.outboundBytes(ch));
+        byte[] wire = io.smalldragonfly.common.testing.HttpWire.drainUntilClosed(ch, java.time.Duration.ofSeconds(20));
         assertThat(ch.isOpen()).as("closed after the Connection: close answer").isFalse();
-        var answers = io.smalldragonfly.common.testing.HttpWire.parse(wire.toByteArray());
+        var answers = io.smalldragonfly.common.testing.HttpWire.parse(wire);
         assertThat(answers).extracting(a -> a.status()).containsExactly(206, 206, 206, 200);
         for (int i = 0; i < 3; i++) {
             byte[] framed = answers.get(i).body();

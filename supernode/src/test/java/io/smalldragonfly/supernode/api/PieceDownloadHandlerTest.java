@@ -183,17 +183,9 @@ class PieceDownloadHandlerTest {
         EmbeddedChannel ch = new EmbeddedChannel(new DownloadServerInitializer(cdn, new RateLimiter(8L << 20), 60));
         String[] ranges = {"0-999999", "1000000-1999999", "2000000-2099999"};
         ch.writeInbound(Unpooled.copiedBuffer(pipelined(ranges), java.nio.charset.StandardCharsets.ISO_8859_1));
-        java.io.ByteArrayOutputStream wire = new java.io.ByteArrayOutputStream();
-        long until = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(20);
-        while (ch.isOpen() && System.nanoTime() < until) {
-            ch.runPendingTasks();
-            ch.runScheduledPendingTasks();
-            wire.write(io.smalldragonfly.common.testing.HttpWire.outboundBytes(ch));
-            Thread.sleep(5);
-        }
-        wire.write(io.smalldragonfly.common.testing.HttpWire.outboundBytes(ch));
+        byte[] wire = io.smalldragonfly.common.testing.HttpWire.drainUntilClosed(ch, java.time.Duration.ofSeconds(20));
         assertThat(ch.isOpen()).as("closed after the Connection: close answer").isFalse();
-        checkAnswers(wire.toByteArray(), ranges);
+        checkAnswers(wire, ranges);
         ch.finishAndReleaseAll();
     }
 
