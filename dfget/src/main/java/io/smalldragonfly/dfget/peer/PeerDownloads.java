@@ -106,11 +106,8 @@ public final class PeerDownloads implements AutoCloseable {
                                               boolean mayWait) {
         Running before = running.get(output);
         if (before == null) {
-            try {
-                return CompletableFuture.completedFuture(launch(output, order, request));
-            } catch (RuntimeException e) {
-                return CompletableFuture.failedFuture(e);
-            }
+            // not on the caller's thread: it is an event loop, and starting touches files and trust stores
+            return CompletableFuture.supplyAsync(() -> launch(output, order, request), ticker);
         }
         if (before.download().cancelled()) {
             // The previous client went away (Ctrl-C, kill) a moment ago: its download is closing
