@@ -5,11 +5,8 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.smalldragonfly.common.protocol.Json;
-import io.smalldragonfly.common.testing.Prerequisites;
 import io.smalldragonfly.common.testing.TestOrigin;
 import io.smalldragonfly.dfget.upload.UploadServerClient;
-import io.smalldragonfly.supernode.Supernode;
-import io.smalldragonfly.supernode.SupernodeConfig;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -18,53 +15,21 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * End to end with the built launcher: {@code bin/dfget} as separate processes (each home starting
  * its own background peer process), an in-process supernode and origin, all on 127.0.0.1.
  * Needs {@code mvn -q -DskipTests package} first (the launcher runs {@code dfget/target}).
  */
-class LauncherE2ETest {
-
-    @TempDir
-    Path tmp;
-
-    private Supernode supernode;
-    private TestOrigin origin;
-    private Launcher launcher;
-    private final List<Path> homes = new ArrayList<>();
-
-    @BeforeEach
-    void start() {
-        Prerequisites.require(Launcher.built(), "build the launcher's jars first: mvn -q -DskipTests package");
-        launcher = new Launcher(tmp);
-        supernode = Supernode.start(SupernodeConfig.forTest(tmp.resolve("sn")));
-        origin = TestOrigin.start();
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        launcher.close();
-        if (supernode != null) {
-            supernode.close();
-        }
-        if (origin != null) {
-            origin.close();
-        }
-    }
+class LauncherE2ETest extends LaunchedSwarm {
 
     private Process dfget(String... args) throws IOException {
         return launcher.dfget(args);
     }
 
     private Path home(String name) {
-        Path h = launcher.home(name);
-        homes.add(h);
-        return h;
+        return launcher.home(name);
     }
 
     private static String read(Process p, boolean err) throws IOException {
@@ -96,25 +61,25 @@ class LauncherE2ETest {
             assertThat(j.get("fromPeers").asLong() + j.get("fromSupernode").asLong()).isEqualTo(size);
             fromPeers += j.get("fromPeers").asLong();
             assertThat(err).contains("from peers");
-            String log = Files.readString(homes.get(i).resolve("logs/dfclient.log"));
+            String log = Files.readString(launcher.homes().get(i).resolve("logs/dfclient.log"));
             assertThat(log).contains("downloading piece:{\"taskID\":\"" + j.get("taskId").asText());
-            assertThat(UploadServerClient.find(homes.get(i))).isPresent();
+            assertThat(UploadServerClient.find(launcher.homes().get(i))).isPresent();
         }
         assertThat(origin.bytesSent()).isLessThan((long) (size * 1.2));
         assertThat(fromPeers).isGreaterThan(0);
 
         // A later run of the same home reuses its upload server.
-        long pid = UploadServerClient.readState(homes.get(0)).orElseThrow().pid();
+        long pid = UploadServerClient.readState(launcher.homes().get(0)).orElseThrow().pid();
         Process again = dfget("-u", origin.url("/big"), "-o", tmp.resolve("again").toString(),
-                "-n", "127.0.0.1:" + supernode.apiPort(), "--home", homes.get(0).toString(), "--ip", "127.0.0.1");
+                "-n", "127.0.0.1:" + supernode.apiPort(), "--home", launcher.homes().get(0).toString(), "--ip", "127.0.0.1");
         assertThat(again.waitFor(60, TimeUnit.SECONDS)).isTrue();
         assertThat(again.exitValue()).as(read(again, true)).isZero();
-        assertThat(UploadServerClient.readState(homes.get(0)).orElseThrow().pid()).isEqualTo(pid);
+        assertThat(UploadServerClient.readState(launcher.homes().get(0)).orElseThrow().pid()).isEqualTo(pid);
 
-        Process stop = dfget("server", "--stop", "--home", homes.get(0).toString());
+        Process stop = dfget("server", "--stop", "--home", launcher.homes().get(0).toString());
         assertThat(stop.waitFor(20, TimeUnit.SECONDS)).isTrue();
         assertThat(stop.exitValue()).isZero();
-        assertThat(UploadServerClient.stateFile(homes.get(0))).doesNotExist();
+        assertThat(UploadServerClient.stateFile(launcher.homes().get(0))).doesNotExist();
         assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).isFalse();
     }
 

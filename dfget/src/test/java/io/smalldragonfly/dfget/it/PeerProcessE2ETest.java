@@ -5,11 +5,8 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.smalldragonfly.common.protocol.Json;
-import io.smalldragonfly.common.testing.Prerequisites;
 import io.smalldragonfly.common.testing.TestOrigin;
 import io.smalldragonfly.dfget.upload.UploadServerClient;
-import io.smalldragonfly.supernode.Supernode;
-import io.smalldragonfly.supernode.SupernodeConfig;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,45 +14,16 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * dfget as a thin client of its home's peer process, with the built launcher: downloads run in the
  * one long-lived process of the home, which outlives and survives its clients; the CLI's contract
  * (exit codes, nothing partial at {@code -o}, resume, {@code --json}) holds whichever process dies.
  */
-class PeerProcessE2ETest {
+class PeerProcessE2ETest extends LaunchedSwarm {
 
     private static final int PIECE_CONTENT = (4 << 20) - 5;
-
-    @TempDir
-    Path tmp;
-
-    private Supernode supernode;
-    private TestOrigin origin;
-    private Launcher launcher;
-
-    @BeforeEach
-    void start() {
-        Prerequisites.require(Launcher.built(), "build the launcher's jars first: mvn -q -DskipTests package");
-        launcher = new Launcher(tmp);
-        supernode = Supernode.start(SupernodeConfig.forTest(tmp.resolve("sn")));
-        origin = TestOrigin.start();
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        launcher.close();
-        if (supernode != null) {
-            supernode.close();
-        }
-        if (origin != null) {
-            origin.close();
-        }
-    }
 
     private List<String> args(String path, Path out, Path home, String... more) {
         List<String> a = new ArrayList<>(List.of("-u", origin.url(path), "-o", out.toString(), "-n",
