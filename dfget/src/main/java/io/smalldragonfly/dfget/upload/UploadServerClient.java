@@ -136,6 +136,13 @@ public final class UploadServerClient {
         cmd.add(javaCommand());
         cmd.add("-XX:+UseSerialGC");
         cmd.add("-Xmx64m");
+        // The JIT options bin/dfget chose for a JVM that runs the engine (this one, a thin client, runs without C2).
+        String engineJit = System.getenv().getOrDefault("DFGET_ENGINE_JIT", "");
+        for (String opt : engineJit.trim().split("\\s+")) {
+            if (opt.startsWith("-XX:")) {
+                cmd.add(opt);
+            }
+        }
         // The class-data-sharing archive bin/dfget started this JVM with fits the server too (same classpath).
         for (String arg : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
             if (arg.startsWith("-XX:SharedArchiveFile=") || arg.startsWith("-Xlog:cds")) {
