@@ -4,19 +4,19 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.sift.AbstractDiscriminator;
 
 /**
- * Picks a log line's file for logback-app.xml's sifting appender: the client log for the download
+ * Picks a log line's file for the sifting appender of {@link Logging}: the client log for the download
  * engine's loggers ({@link Logging#ENGINE_LOGGER}), the process's own file for the rest. For dfget
  * both are {@code dfclient}, so it gets one file; a process that never runs the engine (the
  * supernode) never opens a client log, since sifted files are opened on their first line.
  */
 public final class ClientLogDiscriminator extends AbstractDiscriminator<ILoggingEvent> {
 
-    /** The property logback-app.xml's nested appender reads its file's base name from. */
+    /** The key of the sifted value: the file's base name. */
     static final String KEY = "LOG_FILE";
 
     private String ownLog;
 
-    /** The process's own log's base name (set from the configuration: {@code ${LOG_NAME}}). */
+    /** The process's own log's base name . */
     public void setOwnLog(String ownLog) {
         this.ownLog = ownLog;
     }

@@ -1,9 +1,9 @@
 package io.smalldragonfly.common.log;
 
+import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.LoggerContext;
-import ch.qos.logback.classic.joran.JoranConfigurator;
-import ch.qos.logback.core.joran.spi.JoranException;
-import java.net.URL;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.FileAppender;
 import java.time.Instant;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,7 +23,7 @@ public final class Timeline {
 
     public static final String ENV = "SMALL_DRAGONFLY_TIMELINE";
     public static final String PROPERTY = "smalldragonfly.timeline";
-    /** The logger's name; {@code logback-timeline.xml} routes it to its own file. */
+    /** The logger's name; {@link #configure} routes it to its own file. */
     public static final String LOGGER = "timeline";
 
     private static final Logger log = LoggerFactory.getLogger(LOGGER);
@@ -70,20 +70,28 @@ public final class Timeline {
         return (System.nanoTime() + EPOCH_NANOS_MINUS_NANOTIME) / 1000;
     }
 
-    /** Adds the timeline's file appender to a context configured by {@link Logging}, when enabled. */
-    static void configure(LoggerContext ctx) {
+    /**
+     * Adds the timeline's file appender ({@code <dir>/timeline.log}, logger {@value #LOGGER} only) to a
+     * context configured by {@link Logging}, when enabled; a disabled run creates no file. Several
+     * processes of one home may append to the same file: each event is one write to a file opened
+     * for append.
+     */
+    static void configure(LoggerContext ctx, String dir, String processName) {
         if (!enabled) {
             return;
         }
-        ctx.putProperty("TIMELINE_PID", Long.toString(ProcessHandle.current().pid()));
-        URL config = Timeline.class.getResource("logback-timeline.xml");
-        JoranConfigurator configurator = new JoranConfigurator();
-        configurator.setContext(ctx);
-        try {
-            configurator.doConfigure(config);
-        } catch (JoranException e) {
-            throw new IllegalStateException("logging: cannot configure " + config, e);
-        }
+        FileAppender<ILoggingEvent> file = new FileAppender<>();
+        file.setContext(ctx);
+        file.setName("TIMELINE");
+        file.setFile(dir + "/timeline.log");
+        file.setAppend(true);
+        file.setEncoder(Logging.encoder(ctx, "%msg proc=" + processName + " pid=" + ProcessHandle.current().pid()
+                + " thread=%replace(%thread){'\\s','_'}%n"));
+        file.start();
+        ch.qos.logback.classic.Logger logger = ctx.getLogger(LOGGER);
+        logger.setLevel(Level.INFO);
+        logger.setAdditive(false);
+        logger.addAppender(file);
     }
 
     /** An event of a task as a whole ({@code cid} the peer it concerns, or null). */
