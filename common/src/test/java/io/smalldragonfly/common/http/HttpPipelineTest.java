@@ -15,6 +15,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /** The shared HTTP chain with a {@link ServiceHandler} after it, fed raw bytes on an {@link EmbeddedChannel}. */
 class HttpPipelineTest {
@@ -55,6 +57,12 @@ class HttpPipelineTest {
         ch.runPendingTasks();
     }
 
+    /** Sends {@code requests} as bytes and parses what the pipeline wrote back. */
+    private static List<HttpWire.Answer> exchange(EmbeddedChannel ch, String requests) {
+        send(ch, requests);
+        return HttpWire.parse(HttpWire.outboundBytes(ch));
+    }
+
     @Test
     void theChainIsInOneOrderWithOnlyTheHandlersAskedFor() {
         EmbeddedChannel api = channel(API);
@@ -73,8 +81,8 @@ class HttpPipelineTest {
     @Test
     void anErrorKeepsTheConnectionWhenTheRequestAsksForIt() {
         EmbeddedChannel ch = channel(API);
-        send(ch, "GET /nowhere HTTP/1.1\r\nHost: x\r\n\r\nGET /ok HTTP/1.1\r\nHost: x\r\n\r\n");
-        List<HttpWire.Answer> answers = HttpWire.parse(HttpWire.outboundBytes(ch));
+        List<HttpWire.Answer> answers = exchange(ch,
+                "GET /nowhere HTTP/1.1\r\nHost: x\r\n\r\nGET /ok HTTP/1.1\r\nHost: x\r\n\r\n");
         assertThat(answers).extracting(HttpWire.Answer::status).containsExactly(404, 200);
         assertThat(answers.get(0).header("Connection")).isEqualTo("keep-alive");
         assertThat(Json.read(answers.get(0).body(), ApiResponse.class).code()).isEqualTo(502);
@@ -83,34 +91,23 @@ class HttpPipelineTest {
         ch.finishAndReleaseAll();
     }
 
-    @Test
-    void anErrorClosesTheConnectionWhenTheRequestSaysClose() {
+    /**
+     * The connection closes after: an error answer to {@code Connection: close}, an HTTP/1.0
+     * request, an undecodable request (400, whatever it asked).
+     */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "GET /nowhere HTTP/1.1\\r\\nHost: x\\r\\nConnection: close\\r\\n\\r\\n | 404",
+            "GET /ok HTTP/1.0\\r\\n\\r\\n | 200",
+            "GET /ok HTTP/1.1\\r\\nHost: x\\r\\nBad Header Without Colon\\r\\n\\r\\n | 400"})
+    void theseAnswersCloseTheConnection(String request, int status) {
         EmbeddedChannel ch = channel(API);
-        send(ch, "GET /nowhere HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
-        List<HttpWire.Answer> answers = HttpWire.parse(HttpWire.outboundBytes(ch));
-        assertThat(answers).extracting(HttpWire.Answer::status).containsExactly(404);
+        List<HttpWire.Answer> answers = exchange(ch, request.replace("\\r\\n", "\r\n"));
+        assertThat(answers).extracting(HttpWire.Answer::status).containsExactly(status);
+        if (status == 400) {
+            assertThat(new String(answers.get(0).body(), StandardCharsets.UTF_8)).contains("malformed HTTP request");
+        }
         assertThat(answers.get(0).header("Connection")).isEqualTo("close");
-        assertThat(ch.isOpen()).isFalse();
-        ch.finishAndReleaseAll();
-    }
-
-    @Test
-    void anHttp10RequestIsAnsweredAndClosed() {
-        EmbeddedChannel ch = channel(API);
-        send(ch, "GET /ok HTTP/1.0\r\n\r\n");
-        List<HttpWire.Answer> answers = HttpWire.parse(HttpWire.outboundBytes(ch));
-        assertThat(answers).extracting(HttpWire.Answer::status).containsExactly(200);
-        assertThat(ch.isOpen()).isFalse();
-        ch.finishAndReleaseAll();
-    }
-
-    @Test
-    void anUndecodableRequestGets400AndTheConnectionCloses() {
-        EmbeddedChannel ch = channel(API);
-        send(ch, "GET /ok HTTP/1.1\r\nHost: x\r\nBad Header Without Colon\r\n\r\n");
-        List<HttpWire.Answer> answers = HttpWire.parse(HttpWire.outboundBytes(ch));
-        assertThat(answers).extracting(HttpWire.Answer::status).containsExactly(400);
-        assertThat(new String(answers.get(0).body(), StandardCharsets.UTF_8)).contains("malformed HTTP request");
         assertThat(ch.isOpen()).isFalse();
         ch.finishAndReleaseAll();
     }
@@ -118,9 +115,8 @@ class HttpPipelineTest {
     @Test
     void aBodyPastTheLimitIs413() {
         EmbeddedChannel ch = channel(API);
-        send(ch, "POST /ok HTTP/1.1\r\nHost: x\r\nContent-Length: 2048\r\n\r\n" + "x".repeat(2048));
-        List<HttpWire.Answer> answers = HttpWire.parse(HttpWire.outboundBytes(ch));
-        assertThat(answers).extracting(HttpWire.Answer::status).containsExactly(413);
+        assertThat(exchange(ch, "POST /ok HTTP/1.1\r\nHost: x\r\nContent-Length: 2048\r\n\r\n" + "x".repeat(2048)))
+                .extracting(HttpWire.Answer::status).containsExactly(413);
         ch.finishAndReleaseAll();
     }
 
@@ -132,16 +128,14 @@ class HttpPipelineTest {
         assertThat(wire).startsWith("HTTP/1.1 200 OK\r\n").containsIgnoringCase("content-length: 5\r\n")
                 .endsWith("\r\n\r\n");
         // the next request on the connection is answered: the missing body did not desynchronise it
-        send(ch, "GET /ok HTTP/1.1\r\nHost: x\r\n\r\n");
-        assertThat(HttpWire.parse(HttpWire.outboundBytes(ch))).extracting(HttpWire.Answer::status).containsExactly(200);
+        assertThat(exchange(ch, "GET /ok HTTP/1.1\r\nHost: x\r\n\r\n")).extracting(HttpWire.Answer::status).containsExactly(200);
         ch.finishAndReleaseAll();
     }
 
     @Test
     void anInBandResultIsHttp200WithItsCode() {
         EmbeddedChannel ch = channel(API);
-        send(ch, "GET /in-band HTTP/1.1\r\nHost: x\r\n\r\n");
-        List<HttpWire.Answer> answers = HttpWire.parse(HttpWire.outboundBytes(ch));
+        List<HttpWire.Answer> answers = exchange(ch, "GET /in-band HTTP/1.1\r\nHost: x\r\n\r\n");
         assertThat(answers).extracting(HttpWire.Answer::status).containsExactly(200);
         ApiResponse api = Json.read(answers.get(0).body(), ApiResponse.class);
         assertThat(api.code()).isEqualTo(ResultCode.SOURCE_ERROR.code());

@@ -320,17 +320,23 @@ public final class ApiService implements HttpService {
         List<Map<String, Object>> out = new ArrayList<>();
         for (String id : new java.util.TreeSet<>(scheduler.taskIds())) {
             scheduler.view(id).ifPresent(v -> {
-                Map<String, Object> m = new LinkedHashMap<>();
-                m.put("taskId", id);
-                tasks.task(id).map(TaskInfo::taskUrl).ifPresent(u -> m.put("taskUrl", u));
-                m.put("cdnStatus", v.cdnState());
-                m.put("cdnPieces", v.cdnPieces());
-                m.put("pieceCount", v.pieceCount());
+                Map<String, Object> m = summary(id, v);
                 m.put("peers", v.peers().size());
                 out.add(m);
             });
         }
         return out;
+    }
+
+    /** The fields {@code /tasks} and {@code /tasks/{id}} share, in their order on the wire. */
+    private Map<String, Object> summary(String id, TaskView v) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("taskId", id);
+        tasks.task(id).map(TaskInfo::taskUrl).ifPresent(u -> m.put("taskUrl", u));
+        m.put("cdnStatus", v.cdnState());
+        m.put("cdnPieces", v.cdnPieces());
+        m.put("pieceCount", v.pieceCount());
+        return m;
     }
 
     private Response task(String id) {
@@ -339,12 +345,7 @@ public final class ApiService implements HttpService {
         }
         TaskView v = scheduler.view(id).orElseThrow(() -> HttpStatusException.notFound("taskId: " + id
                 + " is unknown (expected a task id from /peer/registry)"));
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("taskId", id);
-        tasks.task(id).map(TaskInfo::taskUrl).ifPresent(u -> m.put("taskUrl", u));
-        m.put("cdnStatus", v.cdnState());
-        m.put("cdnPieces", v.cdnPieces());
-        m.put("pieceCount", v.pieceCount());
+        Map<String, Object> m = summary(id, v);
         m.put("pieceSize", v.pieceSize());
         m.put("fileLength", v.framedLength());
         if (v.md5() != null) {
