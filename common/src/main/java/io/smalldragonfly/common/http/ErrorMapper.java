@@ -4,6 +4,7 @@ import io.smalldragonfly.common.BadInputException;
 import io.smalldragonfly.common.protocol.ApiResponse;
 import io.smalldragonfly.common.protocol.ProtocolException;
 import io.smalldragonfly.common.protocol.ResultCode;
+import java.util.Map;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -13,13 +14,20 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The one place where exceptions become HTTP responses, for every server of the project (the
- * supernode's API and CDN port, dfget's upload server, dfdaemon). By type, never by message:
+ * supernode's API and CDN port, dfget's upload server and peer process, dfdaemon). By type, never
+ * by message:
  * <ul>
- *   <li>{@link HttpStatusException} (and {@link RangeNotSatisfiableException}): its status;</li>
+ *   <li>{@link InBandResult}: HTTP 200 with its result code in the envelope (the protocol's
+ *       in-band answers, such as 607 for a source that cannot be fetched);</li>
+ *   <li>{@link HttpStatusException} (and {@link RangeNotSatisfiableException}): its status and
+ *       headers;</li>
  *   <li>{@link BadInputException}, {@link ProtocolException}: 400 with the message, which says what
  *       was expected;</li>
  *   <li>anything else is a bug: a bare 500 that leaks nothing, logged with its stack trace.</li>
  * </ul>
+ * The body is the JSON {@link ApiResponse} envelope ({@link #toResponse}) for the JSON servers, or
+ * the message as one line of text ({@link #toText}) for dfdaemon and the peer process's control
+ * port; status and headers are the same either way.
  * Clients' mistakes are logged as one INFO line at most every {@link #LOG_EVERY_NANOS} (with how
  * many were not logged), bugs with a stack trace at the same pace: a flood of bad requests must
  * not become a flood of log.
@@ -33,16 +41,29 @@ public final class ErrorMapper {
 
     private ErrorMapper() {}
 
+    /** {@code error} as the JSON envelope; {@code request} may be null (not decoded yet), it is only logged. */
     public static Response toResponse(Throwable error, Request request) {
+        Mapped m = map(error, request);
+        return withHeaders(Response.json(m.status(), ApiResponse.of(m.code(), m.message())), m.headers());
+    }
+
+    /** {@code error} as a line of plain text, for servers that do not speak the JSON envelope. */
+    public static Response toText(Throwable error, Request request) {
+        Mapped m = map(error, request);
+        return withHeaders(Response.text(m.status(), m.message() + "\n"), m.headers());
+    }
+
+    private record Mapped(int status, ResultCode code, String message, Map<String, String> headers) {}
+
+    private static Mapped map(Throwable error, Request request) {
         Throwable t = unwrap(error);
-        if (t instanceof RangeNotSatisfiableException rnse) {
-            return Response.api(ApiResponse.of(rnse.resultCode(), rnse.getMessage()))
-                    .withStatus(416)
-                    .withHeader("Content-Range", "bytes */" + rnse.resourceLength());
+        if (t instanceof InBandResult in) {
+            // the protocol carries these with HTTP 200, as the original supernode does
+            return new Mapped(200, in.code(), in.getMessage(), Map.of());
         }
         if (t instanceof HttpStatusException hse) {
             // a deliberate answer (404, 503 busy, ...), not a bug: the thrower logs what matters
-            return Response.api(ApiResponse.of(hse.resultCode(), hse.getMessage())).withStatus(hse.status());
+            return new Mapped(hse.status(), hse.resultCode(), hse.getMessage(), hse.headers());
         }
         if (t instanceof BadInputException || t instanceof ProtocolException) {
             long skipped = CLIENT_ERRORS.due();
@@ -50,10 +71,17 @@ public final class ErrorMapper {
                 log.info("bad request {} {}: {}{}", method(request), path(request), t.getMessage(),
                         skipped == 0 ? "" : " (" + skipped + " more bad requests not logged)");
             }
-            return Response.api(ApiResponse.of(ResultCode.PARAM_ERROR, t.getMessage())).withStatus(400);
+            return new Mapped(400, ResultCode.PARAM_ERROR, t.getMessage(), Map.of());
         }
         logBug(t, request);
-        return Response.api(ApiResponse.of(ResultCode.SYSTEM_ERROR, "internal error")).withStatus(500);
+        return new Mapped(500, ResultCode.SYSTEM_ERROR, "internal error", Map.of());
+    }
+
+    private static Response withHeaders(Response r, Map<String, String> headers) {
+        for (Map.Entry<String, String> h : headers.entrySet()) {
+            r = r.withHeader(h.getKey(), h.getValue());
+        }
+        return r;
     }
 
     private static void logBug(Throwable t, Request request) {

@@ -6,9 +6,7 @@ import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpUtil;
-import io.smalldragonfly.common.protocol.ApiResponse;
 import io.smalldragonfly.common.protocol.QueryParams;
-import io.smalldragonfly.common.protocol.ResultCode;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.HashMap;
@@ -20,7 +18,7 @@ import java.util.concurrent.CompletionStage;
  * Last handler of an API pipeline, after the aggregator: turns a {@link FullHttpRequest} into a
  * {@link Request}, calls the {@link HttpService}, and writes its {@link Response}, whatever thread
  * completes it. Undecodable requests get a 400 and the connection is closed; every exception goes
- * through {@link ErrorMapper}.
+ * through {@link ErrorMapper}, every answer through {@link ResponseWriter}.
  */
 public final class ServiceHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
@@ -35,10 +33,8 @@ public final class ServiceHandler extends SimpleChannelInboundHandler<FullHttpRe
         boolean keepAlive = HttpUtil.isKeepAlive(msg);
         boolean head = msg.method().equals(HttpMethod.HEAD);
         if (msg.decoderResult().isFailure()) {
-            Response bad = Response.api(ApiResponse.of(ResultCode.PARAM_ERROR,
-                    "malformed HTTP request (expected HTTP/1.1): " + msg.decoderResult().cause().getMessage()))
-                    .withStatus(400);
-            write(ctx, bad, false, false);
+            ResponseWriter.writeError(ctx, HttpStatusException.badRequest("malformed HTTP request (expected HTTP/1.1): "
+                    + msg.decoderResult().cause().getMessage()), null, false);
             return;
         }
         Request request;
@@ -46,21 +42,21 @@ public final class ServiceHandler extends SimpleChannelInboundHandler<FullHttpRe
         try {
             request = toRequest(ctx.channel().remoteAddress(), msg);
         } catch (RuntimeException e) {
-            write(ctx, ErrorMapper.toResponse(e, null), keepAlive, head);
+            ResponseWriter.write(ctx, ErrorMapper.toResponse(e, null), keepAlive, head);
             return;
         }
         try {
             answer = service.serve(request);
         } catch (RuntimeException e) {
-            write(ctx, ErrorMapper.toResponse(e, request), keepAlive, head);
+            ResponseWriter.write(ctx, ErrorMapper.toResponse(e, request), keepAlive, head);
             return;
         }
         answer.whenComplete((response, error) -> {
             Response r = error != null ? ErrorMapper.toResponse(error, request) : response;
             if (ctx.executor().inEventLoop()) {
-                write(ctx, r, keepAlive, head);
+                ResponseWriter.write(ctx, r, keepAlive, head);
             } else {
-                ctx.executor().execute(() -> write(ctx, r, keepAlive, head));
+                ctx.executor().execute(() -> ResponseWriter.write(ctx, r, keepAlive, head));
             }
         });
     }
@@ -73,10 +69,6 @@ public final class ServiceHandler extends SimpleChannelInboundHandler<FullHttpRe
         return new Request(msg.method().name(), Request.decodePath(msg.uri()),
                 QueryParams.parse(q < 0 ? "" : msg.uri().substring(q)), headers,
                 ByteBufUtil.getBytes(msg.content()), remoteIp);
-    }
-
-    private static void write(ChannelHandlerContext ctx, Response r, boolean keepAlive, boolean head) {
-        ResponseWriter.write(ctx, r, keepAlive, head);
     }
 
     @Override

@@ -15,6 +15,8 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.GenericFutureListener;
 import io.smalldragonfly.common.http.ErrorMapper;
+import io.smalldragonfly.common.http.HttpStatusException;
+import io.smalldragonfly.common.http.ResponseWriter;
 import io.smalldragonfly.common.util.Digests;
 import io.smalldragonfly.common.util.RateLimiter;
 import io.smalldragonfly.dfdaemon.blob.BlobRequest;
@@ -60,10 +62,12 @@ final class BlobResponder {
     }
 
     /** Answers {@code request} on {@code ch}; runs {@code done} after a complete response, on the event loop. */
-    void respond(Channel ch, BlobRequest request, Runnable done) {
+    void respond(Channel ch, BlobRequest request, boolean keepAlive, Runnable done) {
         service.fetch(request).whenComplete((fetched, error) -> {
             if (error != null) {
-                ch.eventLoop().execute(() -> failBeforeStart(ch, request, ErrorMapper.unwrap(error), done));
+                HttpStatusException answer = failedBeforeStart(request, ErrorMapper.unwrap(error));
+                ch.eventLoop().execute(() -> ResponseWriter.then(
+                        ResponseWriter.writeTextError(ch, answer, null, keepAlive), done));
                 return;
             }
             if (!ch.isActive()) {
@@ -88,20 +92,24 @@ final class BlobResponder {
         });
     }
 
-    private void failBeforeStart(Channel ch, BlobRequest request, Throwable cause, Runnable done) {
-        HttpResponseStatus status;
-        String wwwAuthenticate = null;
+    /**
+     * What the client is told when no byte of the blob came: the registry's own error status (and
+     * its token challenge, so docker can log in), 503 when P2P is off and the registry forbidden,
+     * else 502, as a gateway whose upstream failed.
+     */
+    private static HttpStatusException failedBeforeStart(BlobRequest request, Throwable cause) {
+        String message = "blob " + BlobService.describe(request) + ": " + cause.getMessage();
         if (cause instanceof SourceStatusException s) {
-            status = HttpResponseStatus.valueOf(s.status());
-            wwwAuthenticate = s.wwwAuthenticate().orElse(null);
-        } else if (cause instanceof P2pUnavailableException) {
-            status = HttpResponseStatus.SERVICE_UNAVAILABLE;
-        } else {
-            status = HttpResponseStatus.BAD_GATEWAY;
-            log.warn("blob {}: cannot fetch: {}", BlobService.describe(request), cause.getMessage());
+            // only error statuses pass through: a blob GET answered 204 or 304 is the registry's fault
+            int status = s.status() >= 400 && s.status() <= 599 ? s.status() : 502;
+            HttpStatusException answer = HttpStatusException.of(status, message);
+            return s.wwwAuthenticate().map(w -> answer.withHeader("WWW-Authenticate", w)).orElse(answer);
         }
-        Responses.text(ch, status, "blob " + BlobService.describe(request) + ": " + cause.getMessage(),
-                wwwAuthenticate, done);
+        if (cause instanceof P2pUnavailableException) {
+            return HttpStatusException.of(503, message);
+        }
+        log.warn("blob {}: cannot fetch: {}", BlobService.describe(request), cause.getMessage());
+        return HttpStatusException.of(502, message);
     }
 
     private void stream(Channel ch, BlobRequest request, BlobService.Fetched fetched, Runnable done) {

@@ -8,8 +8,14 @@ import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
+import io.smalldragonfly.common.http.HttpPipeline;
+import io.smalldragonfly.common.http.HttpStatusException;
+import io.smalldragonfly.common.http.Response;
+import io.smalldragonfly.common.http.ResponseWriter;
 import io.smalldragonfly.dfdaemon.blob.BlobRequest;
 import io.smalldragonfly.dfdaemon.upstream.HopByHop;
 import io.smalldragonfly.dfdaemon.upstream.Upstreams;
@@ -90,24 +96,29 @@ final class ProxyFrontendHandler extends SimpleChannelInboundHandler<FullHttpReq
             // (the class only: a message may quote the request line, query signatures included)
             log.debug("undecodable request: {}", req.decoderResult().cause().getClass().getSimpleName());
             services.metrics().request(Route.Kind.BAD_REQUEST);
-            Responses.text(ch, HttpResponseStatus.BAD_REQUEST, "dfdaemon: malformed HTTP request (expected HTTP/1.1)",
-                    null, ch::close);
+            ResponseWriter.writeTextError(ch, HttpStatusException.badRequest(
+                    "dfdaemon: malformed HTTP request (expected HTTP/1.1)"), null, false);
             return;
         }
+        boolean keepAlive = HttpUtil.isKeepAlive(req);
+        boolean head = req.method().equals(HttpMethod.HEAD);
         Route route = services.router().route(req.method().name(), req.uri());
         services.metrics().request(route.kind());
         if (log.isDebugEnabled()) {
             log.debug("{} {} -> {}", req.method(), loggable(req.uri(), route), route.kind().label());
         }
         switch (route.kind()) {
-            case PING -> Responses.text(ch, HttpResponseStatus.OK, "OK", null, next);
-            case METRICS -> Responses.bytes(ch, HttpResponseStatus.OK, DfdaemonMetrics.CONTENT_TYPE,
-                    services.metrics().scrape(), null, next);
-            case BAD_REQUEST -> Responses.text(ch, HttpResponseStatus.BAD_REQUEST, "dfdaemon: " + route.reason(), null, next);
-            case DENIED -> Responses.text(ch, HttpResponseStatus.FORBIDDEN, "dfdaemon: " + route.reason(), null, next);
+            case PING -> ResponseWriter.then(ResponseWriter.write(ch, Response.text(200, "OK\n"), keepAlive, head),
+                    next);
+            case METRICS -> ResponseWriter.then(ResponseWriter.write(ch, Response.of(200, DfdaemonMetrics.CONTENT_TYPE,
+                    services.metrics().scrape()), keepAlive, head), next);
+            case BAD_REQUEST -> ResponseWriter.then(ResponseWriter.writeTextError(ch,
+                    HttpStatusException.badRequest("dfdaemon: " + route.reason()), null, keepAlive), next);
+            case DENIED -> ResponseWriter.then(ResponseWriter.writeTextError(ch,
+                    HttpStatusException.of(403, "dfdaemon: " + route.reason()), null, keepAlive), next);
             case REGISTRY, PROXY -> services.relay().relay(ch, req.retain(), route.target(), next);
             case REGISTRY_BLOB, PROXY_P2P -> services.blobs().respond(ch,
-                    new BlobRequest(route.target(), sourceHeaders(req.headers()), route.digest()), next);
+                    new BlobRequest(route.target(), sourceHeaders(req.headers()), route.digest()), keepAlive, next);
             case TUNNEL -> tunnel(ctx, route.target());
             default -> throw new IllegalStateException("unrouted " + route.kind());
         }
@@ -141,8 +152,8 @@ final class ProxyFrontendHandler extends SimpleChannelInboundHandler<FullHttpReq
         connect.addListener(f -> {
             if (!f.isSuccess()) {
                 services.metrics().streamError("upstream_connect");
-                Responses.text(client, HttpResponseStatus.BAD_GATEWAY, "dfdaemon: cannot reach "
-                        + Upstreams.authority(target) + ": " + f.cause().getMessage(), null, client::close);
+                ResponseWriter.writeTextError(client, HttpStatusException.of(502, "dfdaemon: cannot reach "
+                        + Upstreams.authority(target) + ": " + f.cause().getMessage()), null, false);
                 return;
             }
             Channel upstream = connect.channel();
@@ -151,8 +162,8 @@ final class ProxyFrontendHandler extends SimpleChannelInboundHandler<FullHttpReq
             // the 200 must not pass the keep-alive handler (no length: it would close) and nothing
             // after it is HTTP: swap the HTTP handlers for the relay, keeping only the codec's encoder
             // for the 200 itself, then drop the codec too
-            p.remove("keepAlive");
-            p.remove("aggregator");
+            p.remove(HttpPipeline.KEEP_ALIVE);
+            p.remove(HttpPipeline.AGGREGATOR);
             p.replace(this, "tunnel", new TunnelRelay(upstream));
             DefaultFullHttpResponse ok = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
                     new HttpResponseStatus(200, "Connection Established"));
@@ -164,7 +175,7 @@ final class ProxyFrontendHandler extends SimpleChannelInboundHandler<FullHttpReq
                     upstream.close();
                 }
             });
-            p.remove("codec");
+            p.remove(HttpPipeline.CODEC);
         });
     }
 

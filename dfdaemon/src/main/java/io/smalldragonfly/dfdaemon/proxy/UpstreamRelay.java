@@ -14,7 +14,6 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpResponse;
-import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
@@ -22,6 +21,8 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.GenericFutureListener;
+import io.smalldragonfly.common.http.HttpStatusException;
+import io.smalldragonfly.common.http.ResponseWriter;
 import io.smalldragonfly.dfdaemon.blob.BlobRequest;
 import io.smalldragonfly.dfdaemon.upstream.HopByHop;
 import io.smalldragonfly.dfdaemon.upstream.Upstreams;
@@ -63,8 +64,8 @@ final class UpstreamRelay {
         headers.set(HttpHeaderNames.HOST, Upstreams.authority(target));
         HopByHop.addVia(headers);
         headers.set(HttpHeaderNames.CONTENT_LENGTH, request.content().readableBytes());
-        new Exchange(client, request.method(), Upstreams.originForm(target), headers, request.content(), target, done)
-                .start(true);
+        new Exchange(client, request.method(), Upstreams.originForm(target), headers, request.content(), target,
+                HttpUtil.isKeepAlive(request), done).start(true);
     }
 
     /** One request's trip upstream, possibly twice (see the class comment); on the client's event loop. */
@@ -76,12 +77,13 @@ final class UpstreamRelay {
         private ByteBuf body;
         private final URI target;
         private final String key;
+        private final boolean keepAlive;
         private final Runnable done;
         private final boolean retriable;
         private GenericFutureListener<Future<Void>> closeUpstream;
 
         Exchange(Channel client, HttpMethod method, String uri, HttpHeaders headers, ByteBuf body, URI target,
-                 Runnable done) {
+                 boolean keepAlive, Runnable done) {
             this.client = client;
             this.method = method;
             this.uri = uri;
@@ -89,6 +91,7 @@ final class UpstreamRelay {
             this.body = body;
             this.target = target;
             this.key = UpstreamPool.key(target);
+            this.keepAlive = keepAlive;
             this.done = done;
             this.retriable = !body.isReadable();
         }
@@ -106,8 +109,9 @@ final class UpstreamRelay {
                     releaseBody();
                     metrics.streamError("upstream_connect");
                     log.warn("{}: cannot connect: {}", BlobRequest.redact(target), f.cause().getMessage());
-                    Responses.text(client, HttpResponseStatus.BAD_GATEWAY, "dfdaemon: cannot reach "
-                            + Upstreams.authority(target) + ": " + f.cause().getMessage(), null, done);
+                    ResponseWriter.then(ResponseWriter.writeTextError(client, HttpStatusException.of(502,
+                            "dfdaemon: cannot reach " + Upstreams.authority(target) + ": " + f.cause().getMessage()),
+                            null, keepAlive), done);
                     return;
                 }
                 send(connect.channel());
@@ -243,9 +247,10 @@ final class UpstreamRelay {
             exchange.releaseBody();
             metrics.streamError("upstream");
             if (!started) {
-                Responses.text(exchange.client, HttpResponseStatus.BAD_GATEWAY, "dfdaemon: "
-                        + Upstreams.authority(exchange.target) + " closed the connection without an answer", null,
-                        exchange.done);
+                ResponseWriter.then(ResponseWriter.writeTextError(exchange.client, HttpStatusException.of(502,
+                        "dfdaemon: " + Upstreams.authority(exchange.target)
+                                + " closed the connection without an answer"),
+                        null, exchange.keepAlive), exchange.done);
             } else {
                 // the body is cut short: the client must see it, not a response that looks complete
                 log.warn("{}: upstream closed mid-body; closing the client connection", BlobRequest.redact(exchange.target));

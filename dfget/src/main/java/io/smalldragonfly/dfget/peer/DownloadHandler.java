@@ -2,14 +2,11 @@ package io.smalldragonfly.dfget.peer;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
-import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
@@ -19,6 +16,8 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.concurrent.ScheduledFuture;
+import io.smalldragonfly.common.http.HttpStatusException;
+import io.smalldragonfly.common.http.ResponseWriter;
 import io.smalldragonfly.common.protocol.Json;
 import io.smalldragonfly.dfget.engine.Download;
 import io.smalldragonfly.dfget.engine.DownloadException;
@@ -156,7 +155,7 @@ public final class DownloadHandler extends SimpleChannelInboundHandler<FullHttpR
             return;
         }
         ctx.write(new DefaultHttpContent(line(e)));
-        ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(ChannelFutureListener.CLOSE);
+        ResponseWriter.end(ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT), false);
     }
 
     private static ByteBuf line(PeerEvent e) {
@@ -166,12 +165,8 @@ public final class DownloadHandler extends SimpleChannelInboundHandler<FullHttpR
         return b;
     }
 
+    /** A refused order: its status and a line of text; the connection closes (one order per connection). */
     private static void refuse(ChannelHandlerContext ctx, HttpResponseStatus status, String message) {
-        FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
-                Unpooled.copiedBuffer(message + "\n", StandardCharsets.UTF_8));
-        res.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain;charset=UTF-8");
-        res.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-        HttpUtil.setContentLength(res, res.content().readableBytes());
-        ctx.writeAndFlush(res).addListener(ChannelFutureListener.CLOSE);
+        ResponseWriter.writeTextError(ctx, HttpStatusException.of(status.code(), message), null, false);
     }
 }

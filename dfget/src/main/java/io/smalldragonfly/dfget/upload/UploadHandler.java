@@ -2,12 +2,10 @@ package io.smalldragonfly.dfget.upload;
 
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.DefaultFileRegion;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.http.DefaultHttpContent;
-import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -16,7 +14,6 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
-import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.smalldragonfly.common.http.HttpStatusException;
 import io.smalldragonfly.common.http.Request;
@@ -63,7 +60,7 @@ final class UploadHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         try {
             path = Request.decodePath(req.uri());
         } catch (RuntimeException e) {
-            sendError(ctx, e, HttpUtil.isKeepAlive(req));
+            ResponseWriter.writeError(ctx, e, null, HttpUtil.isKeepAlive(req));
             req.release();
             return;
         }
@@ -75,7 +72,7 @@ final class UploadHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             serve(ctx, req, path.substring(PREFIX.length()));
         } catch (RuntimeException e) {
             // a bad request answers 400, a bug 500 (ErrorMapper); never a connection closed without a word
-            sendError(ctx, e, HttpUtil.isKeepAlive(req));
+            ResponseWriter.writeError(ctx, e, null, HttpUtil.isKeepAlive(req));
         } finally {
             req.release();
         }
@@ -84,20 +81,22 @@ final class UploadHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private void serve(ChannelHandlerContext ctx, FullHttpRequest req, String name) {
         boolean keepAlive = HttpUtil.isKeepAlive(req);
         if (!req.method().equals(HttpMethod.GET) && !req.method().equals(HttpMethod.HEAD)) {
-            sendError(ctx, HttpStatusException.of(405, "method: " + req.method() + " (expected GET)"), keepAlive);
+            ResponseWriter.writeError(ctx, HttpStatusException.of(405, "method: " + req.method() + " (expected GET)"),
+                    null, keepAlive);
             return;
         }
         ServedPiece piece;
         try {
             piece = store.locate(name, req.headers().get(HttpHeaderNames.RANGE));
         } catch (RuntimeException e) {
-            sendError(ctx, e, keepAlive);
+            ResponseWriter.writeError(ctx, e, null, keepAlive);
             return;
         }
         if (uploads.incrementAndGet() > maxUploads) {
             uploads.decrementAndGet();
-            sendError(ctx, HttpStatusException.of(503, "busy: " + maxUploads + " uploads at once (expected a retry)"),
-                    keepAlive);
+            ResponseWriter.writeError(ctx,
+                    HttpStatusException.of(503, "busy: " + maxUploads + " uploads at once (expected a retry)"),
+                    null, keepAlive);
             return;
         }
         boolean head = req.method().equals(HttpMethod.HEAD);
@@ -111,11 +110,9 @@ final class UploadHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     }
 
     private void write(ChannelHandlerContext ctx, ServedPiece piece, boolean keepAlive, boolean head) {
-        HttpResponse res = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.PARTIAL_CONTENT);
-        res.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_OCTET_STREAM);
+        HttpResponse res = ResponseWriter.head(HttpResponseStatus.PARTIAL_CONTENT,
+                HttpHeaderValues.APPLICATION_OCTET_STREAM.toString(), piece.framedLength(), keepAlive);
         res.headers().set(HttpHeaderNames.CONTENT_RANGE, piece.contentRange());
-        HttpUtil.setContentLength(res, piece.framedLength());
-        HttpUtil.setKeepAlive(res, keepAlive);
         ChannelFuture last;
         if (head) {
             ctx.write(res);
@@ -131,13 +128,7 @@ final class UploadHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             uploads.decrementAndGet();
             onActivity.run();
         });
-        if (!keepAlive) {
-            last.addListener(ChannelFutureListener.CLOSE);
-        }
-    }
-
-    private static void sendError(ChannelHandlerContext ctx, Throwable error, boolean keepAlive) {
-        ResponseWriter.writeError(ctx, error, null, keepAlive);
+        ResponseWriter.end(last, keepAlive);
     }
 
     @Override

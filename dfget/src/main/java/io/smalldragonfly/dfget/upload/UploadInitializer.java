@@ -3,20 +3,20 @@ package io.smalldragonfly.dfget.upload;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
-import io.netty.handler.codec.http.HttpObjectAggregator;
-import io.netty.handler.codec.http.HttpServerCodec;
-import io.netty.handler.codec.http.HttpServerKeepAliveHandler;
-import io.netty.handler.timeout.IdleStateHandler;
-import io.smalldragonfly.common.http.ApiServerInitializer;
-import io.smalldragonfly.common.http.InOrderResponses;
+import io.smalldragonfly.common.http.HttpPipeline;
 import io.smalldragonfly.common.http.ServiceHandler;
 import io.smalldragonfly.common.util.RateLimiter;
 import io.smalldragonfly.dfget.peer.DownloadHandler;
 import io.smalldragonfly.dfget.peer.PeerDownloads;
 import java.util.concurrent.atomic.AtomicInteger;
 
-/** The upload server's pipeline: idle close, HTTP codec, keep-alive, aggregator, in-order answers, downloads (a peer process), pieces, control. */
+/**
+ * The upload server's pipeline: the {@link HttpPipeline} (two minutes idle, keep-alive, 64 KiB
+ * bodies, in-order answers), then downloads (a peer process), pieces, control.
+ */
 final class UploadInitializer extends ChannelInitializer<Channel> {
+
+    private static final HttpPipeline HTTP = HttpPipeline.idleSeconds(120).aggregate(64 * 1024).inOrderResponses();
 
     private final PieceStore store;
     private final RateLimiter limiter;
@@ -39,13 +39,7 @@ final class UploadInitializer extends ChannelInitializer<Channel> {
 
     @Override
     protected void initChannel(Channel ch) {
-        ChannelPipeline p = ch.pipeline();
-        p.addLast("idle", new IdleStateHandler(0, 0, 120));
-        p.addLast("idleClose", new ApiServerInitializer.IdleCloseHandler());
-        p.addLast("codec", new HttpServerCodec());
-        p.addLast("keepAlive", new HttpServerKeepAliveHandler());
-        p.addLast("aggregator", new HttpObjectAggregator(64 * 1024));
-        p.addLast("inOrder", new InOrderResponses());
+        ChannelPipeline p = HTTP.addTo(ch);
         if (downloads != null) {
             p.addLast("downloads", new DownloadHandler(downloads));
         }

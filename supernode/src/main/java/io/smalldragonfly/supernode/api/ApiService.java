@@ -23,7 +23,6 @@ import io.smalldragonfly.common.protocol.ResultCode;
 import io.smalldragonfly.common.protocol.ServiceDownReport;
 import io.smalldragonfly.common.task.TaskId;
 import io.smalldragonfly.supernode.cdn.CdnManager;
-import io.smalldragonfly.supernode.cdn.SourceException;
 import io.smalldragonfly.supernode.metrics.SupernodeMetrics;
 import io.smalldragonfly.supernode.scheduler.Decision;
 import io.smalldragonfly.supernode.scheduler.Scheduler;
@@ -42,8 +41,9 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The supernode's API as a routing table over plain services: the original's {@code /peer/*}
- * endpoints with their in-band result codes, and the 1.x extras. Holds no Netty types; the edge
+ * The supernode's API as one routing table ({@link #routes}) over plain services: the original's
+ * {@code /peer/*} endpoints with their in-band result codes, and the 1.x extras. Errors go to the
+ * {@link ErrorMapper} (a source that cannot be fetched is an in-band 607/608/604 there). Holds no Netty types; the edge
  * ({@link io.smalldragonfly.common.http.ServiceHandler}) calls {@link #serve}.
  *
  * <p>{@code GET /peer/task} never makes a client sleep needlessly: when nothing is ready it holds
@@ -59,6 +59,7 @@ public final class ApiService implements HttpService {
     private final CdnManager cdn;
     private final SupernodeMetrics metrics;
     private final long waitNanos;
+    private final Map<String, Map<String, Endpoint>> routes;
 
     public ApiService(TaskManager tasks, Scheduler scheduler, CdnManager cdn, SupernodeMetrics metrics,
                       Duration waitTimeout) {
@@ -67,6 +68,59 @@ public final class ApiService implements HttpService {
         this.cdn = cdn;
         this.metrics = metrics;
         this.waitNanos = waitTimeout.toNanos();
+        this.routes = routes();
+    }
+
+    /** What answers one method on one path of the {@linkplain #routes table}; {@code id}: the {@code {id}}, or null. */
+    @FunctionalInterface
+    private interface Endpoint {
+        CompletionStage<Response> serve(Request r, String id);
+    }
+
+    /**
+     * The API: path, then method, to what answers it. A path ending in {@code /{id}} matches every
+     * path that starts with what comes before it; the rest is the id. The path is also the metrics
+     * label of its requests.
+     */
+    private Map<String, Map<String, Endpoint>> routes() {
+        Map<String, Map<String, Endpoint>> t = new LinkedHashMap<>();
+        route(t, "POST", "/peer/registry", (r, id) -> register(r));
+        route(t, "GET", "/peer/task", (r, id) -> peerTask(r));
+        route(t, "GET", "/peer/piece/suc", (r, id) -> {
+            PieceSuccessReport s = PieceSuccessReport.from(r.query());
+            timelineSuccess(s);
+            scheduler.pieceSucceeded(taskId(s.taskId()), s.cid(), s.pieceRange());
+            return done(Response.api(ApiResponse.success()));
+        });
+        route(t, "GET", "/peer/piece/error", (r, id) -> {
+            PieceErrorReport e = PieceErrorReport.from(r.query());
+            scheduler.pieceFailed(taskId(e.taskId()), e.srcCid(), e.range(), e.dstCid(), e.errorType());
+            return done(Response.api(ApiResponse.success()));
+        });
+        route(t, "GET", "/peer/service/down", (r, id) -> {
+            ServiceDownReport d = ServiceDownReport.from(r.query());
+            scheduler.serviceDown(taskId(d.taskId()), d.cid());
+            return done(Response.api(ApiResponse.success()));
+        });
+        route(t, "POST", "/peer/heartbeat", (r, id) -> done(heartbeat(r)));
+        route(t, "POST", "/peer/network", (r, id) -> done(network(r)));
+        route(t, "GET", "/_ping", (r, id) -> done(Response.text(200, "ok")));
+        route(t, "GET", "/version", (r, id) -> done(Response.json(200, Map.of("version", Version.CURRENT,
+                "protocol", "dragonfly-0.3", "name", "small-dragonfly supernode"))));
+        route(t, "GET", "/metrics", (r, id) -> done(Response.of(200, SupernodeMetrics.CONTENT_TYPE, metrics.scrape())));
+        route(t, "GET", "/peers", (r, id) -> done(Response.json(200, new ArrayList<>(tasks.peers()))));
+        route(t, "GET", "/tasks", (r, id) -> done(Response.json(200, ownedTasks())));
+        route(t, "GET", "/tasks/{id}", (r, id) -> done(task(id)));
+        route(t, "POST", "/preheats", (r, id) -> done(Response.json(200,
+                Map.of("ID", tasks.preheat(Json.read(r.body(), PreheatRequest.class)).id()))));
+        route(t, "GET", "/preheats", (r, id) -> done(Response.json(200, tasks.preheats())));
+        route(t, "GET", "/preheats/{id}", (r, id) -> done(preheat(id)));
+        route(t, "DELETE", "/preheats/{id}", (r, id) -> done(deletePreheat(id)));
+        return t;
+    }
+
+    private static void route(Map<String, Map<String, Endpoint>> table, String method, String path, Endpoint e) {
+        table.computeIfAbsent(path, p -> new LinkedHashMap<>()).put(method, e);
     }
 
     @Override
@@ -80,114 +134,43 @@ public final class ApiService implements HttpService {
             answer = CompletableFuture.failedFuture(e);
         }
         return answer.handle((res, err) -> {
-            Response out = err == null ? res : toError(err, r);
+            Response out = err == null ? res : ErrorMapper.toResponse(err, r);
             metrics.observe(endpoint, System.nanoTime() - start);
             return out;
         });
     }
 
-    private static Response toError(Throwable err, Request r) {
-        Throwable t = ErrorMapper.unwrap(err);
-        if (t instanceof SourceException se) {
-            // The protocol carries source failures in-band (607, 608, 604) with HTTP 200, as the original.
-            return Response.api(ApiResponse.of(se.code(), se.getMessage()));
-        }
-        return ErrorMapper.toResponse(t, r);
-    }
+    private static final String ID = "{id}";
 
-    private static String endpoint(String path) {
-        if (path.startsWith("/tasks/")) {
-            return "/tasks/{id}";
+    /** The route of {@code path} in the table, or "other". */
+    private String endpoint(String path) {
+        if (routes.containsKey(path)) {
+            return path;
         }
-        if (path.startsWith("/preheats/")) {
-            return "/preheats/{id}";
+        for (String route : routes.keySet()) {
+            if (route.endsWith(ID) && path.startsWith(route.substring(0, route.length() - ID.length()))) {
+                return route;
+            }
         }
-        return switch (path) {
-            case "/peer/registry", "/peer/task", "/peer/piece/suc", "/peer/piece/error", "/peer/service/down",
-                    "/peer/heartbeat", "/peer/network", "/_ping", "/version", "/metrics", "/peers",
-                    "/tasks", "/preheats" -> path;
-            default -> "other";
-        };
+        return "other";
     }
 
     private CompletionStage<Response> dispatch(String endpoint, Request r) {
-        return switch (endpoint) {
-            case "/peer/registry" -> {
-                method(r, "POST");
-                yield register(r);
-            }
-            case "/peer/task" -> {
-                method(r, "GET");
-                yield peerTask(r);
-            }
-            case "/peer/piece/suc" -> {
-                method(r, "GET");
-                PieceSuccessReport s = PieceSuccessReport.from(r.query());
-                timelineSuccess(s);
-                scheduler.pieceSucceeded(taskId(s.taskId()), s.cid(), s.pieceRange());
-                yield done(Response.api(ApiResponse.success()));
-            }
-            case "/peer/piece/error" -> {
-                method(r, "GET");
-                PieceErrorReport e = PieceErrorReport.from(r.query());
-                scheduler.pieceFailed(taskId(e.taskId()), e.srcCid(), e.range(), e.dstCid(), e.errorType());
-                yield done(Response.api(ApiResponse.success()));
-            }
-            case "/peer/service/down" -> {
-                method(r, "GET");
-                ServiceDownReport d = ServiceDownReport.from(r.query());
-                scheduler.serviceDown(taskId(d.taskId()), d.cid());
-                yield done(Response.api(ApiResponse.success()));
-            }
-            case "/peer/heartbeat" -> {
-                method(r, "POST");
-                yield done(heartbeat(r));
-            }
-            case "/peer/network" -> {
-                method(r, "POST");
-                yield done(network(r));
-            }
-            case "/_ping" -> {
-                method(r, "GET");
-                yield done(Response.text(200, "ok"));
-            }
-            case "/version" -> {
-                method(r, "GET");
-                yield done(Response.json(200, Map.of("version", Version.CURRENT, "protocol", "dragonfly-0.3",
-                        "name", "small-dragonfly supernode")));
-            }
-            case "/metrics" -> {
-                method(r, "GET");
-                yield done(Response.of(200, SupernodeMetrics.CONTENT_TYPE, metrics.scrape()));
-            }
-            case "/peers" -> {
-                method(r, "GET");
-                yield done(Response.json(200, new ArrayList<>(tasks.peers())));
-            }
-            case "/tasks" -> {
-                method(r, "GET");
-                yield done(Response.json(200, ownedTasks()));
-            }
-            case "/tasks/{id}" -> {
-                method(r, "GET");
-                yield done(task(r.path().substring("/tasks/".length())));
-            }
-            case "/preheats" -> done(preheats(r));
-            case "/preheats/{id}" -> done(preheat(r, r.path().substring("/preheats/".length())));
-            default -> throw HttpStatusException.notFound("path: '" + r.path() + "' (expected /peer/registry, "
-                    + "/peer/task, /peer/piece/suc, /peer/piece/error, /peer/service/down, /peer/heartbeat, "
-                    + "/peer/network, /_ping, /version, /metrics, /peers, /tasks, /tasks/{id} or /preheats)");
-        };
+        Map<String, Endpoint> methods = routes.get(endpoint);
+        if (methods == null) {
+            throw HttpStatusException.notFound("path: '" + r.path() + "' (expected "
+                    + String.join(", ", routes.keySet()) + ")");
+        }
+        Endpoint e = methods.get(r.method());
+        if (e == null) {
+            throw HttpStatusException.of(405, "method: " + r.method() + " on " + r.path() + " (expected "
+                    + String.join(" or ", methods.keySet()) + ")");
+        }
+        return e.serve(r, endpoint.endsWith(ID) ? r.path().substring(endpoint.length() - ID.length()) : null);
     }
 
     private static CompletionStage<Response> done(Response r) {
         return CompletableFuture.completedFuture(r);
-    }
-
-    private static void method(Request r, String expected) {
-        if (!r.method().equals(expected)) {
-            throw HttpStatusException.of(405, "method: " + r.method() + " on " + r.path() + " (expected " + expected + ")");
-        }
     }
 
     private static String taskId(String id) {
@@ -337,17 +320,23 @@ public final class ApiService implements HttpService {
         List<Map<String, Object>> out = new ArrayList<>();
         for (String id : new java.util.TreeSet<>(scheduler.taskIds())) {
             scheduler.view(id).ifPresent(v -> {
-                Map<String, Object> m = new LinkedHashMap<>();
-                m.put("taskId", id);
-                tasks.task(id).map(TaskInfo::taskUrl).ifPresent(u -> m.put("taskUrl", u));
-                m.put("cdnStatus", v.cdnState());
-                m.put("cdnPieces", v.cdnPieces());
-                m.put("pieceCount", v.pieceCount());
+                Map<String, Object> m = summary(id, v);
                 m.put("peers", v.peers().size());
                 out.add(m);
             });
         }
         return out;
+    }
+
+    /** The fields {@code /tasks} and {@code /tasks/{id}} share, in their order on the wire. */
+    private Map<String, Object> summary(String id, TaskView v) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("taskId", id);
+        tasks.task(id).map(TaskInfo::taskUrl).ifPresent(u -> m.put("taskUrl", u));
+        m.put("cdnStatus", v.cdnState());
+        m.put("cdnPieces", v.cdnPieces());
+        m.put("pieceCount", v.pieceCount());
+        return m;
     }
 
     private Response task(String id) {
@@ -356,12 +345,7 @@ public final class ApiService implements HttpService {
         }
         TaskView v = scheduler.view(id).orElseThrow(() -> HttpStatusException.notFound("taskId: " + id
                 + " is unknown (expected a task id from /peer/registry)"));
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("taskId", id);
-        tasks.task(id).map(TaskInfo::taskUrl).ifPresent(u -> m.put("taskUrl", u));
-        m.put("cdnStatus", v.cdnState());
-        m.put("cdnPieces", v.cdnPieces());
-        m.put("pieceCount", v.pieceCount());
+        Map<String, Object> m = summary(id, v);
         m.put("pieceSize", v.pieceSize());
         m.put("fileLength", v.framedLength());
         if (v.md5() != null) {
@@ -372,23 +356,14 @@ public final class ApiService implements HttpService {
         return Response.json(200, m);
     }
 
-    private Response preheats(Request r) {
-        if (r.method().equals("POST")) {
-            PreheatRequest p = Json.read(r.body(), PreheatRequest.class);
-            return Response.json(200, Map.of("ID", tasks.preheat(p).id()));
+    private Response deletePreheat(String id) {
+        if (!tasks.deletePreheat(id)) {
+            throw HttpStatusException.notFound("preheat: '" + id + "' is unknown (expected an ID from POST /preheats)");
         }
-        method(r, "GET");
-        return Response.json(200, tasks.preheats());
+        return Response.api(ApiResponse.success());
     }
 
-    private Response preheat(Request r, String id) {
-        if (r.method().equals("DELETE")) {
-            if (!tasks.deletePreheat(id)) {
-                throw HttpStatusException.notFound("preheat: '" + id + "' is unknown (expected an ID from POST /preheats)");
-            }
-            return Response.api(ApiResponse.success());
-        }
-        method(r, "GET");
+    private Response preheat(String id) {
         Preheat p = tasks.preheat(id).orElseThrow(() -> HttpStatusException.notFound("preheat: '" + id
                 + "' is unknown (expected an ID from POST /preheats)"));
         return Response.json(200, p);

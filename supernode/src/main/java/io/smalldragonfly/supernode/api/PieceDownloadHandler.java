@@ -3,7 +3,6 @@ package io.smalldragonfly.supernode.api;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.DefaultFileRegion;
 import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
@@ -11,7 +10,6 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
-import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.smalldragonfly.common.http.ByteRange;
 import io.smalldragonfly.common.http.HttpStatusException;
@@ -54,30 +52,33 @@ final class PieceDownloadHandler extends SimpleChannelInboundHandler<FullHttpReq
             serve(ctx, req);
         } catch (RuntimeException e) {
             // a bad request answers 400, a bug 500 (ErrorMapper); never a connection closed without a word
-            writeError(ctx, e, HttpUtil.isKeepAlive(req));
+            ResponseWriter.writeError(ctx, e, null, HttpUtil.isKeepAlive(req));
         }
     }
 
     private void serve(ChannelHandlerContext ctx, FullHttpRequest req) {
         boolean keepAlive = HttpUtil.isKeepAlive(req);
         if (req.decoderResult().isFailure()) {
-            writeError(ctx, HttpStatusException.badRequest("malformed HTTP request (expected HTTP/1.1)"), false);
+            ResponseWriter.writeError(ctx, HttpStatusException.badRequest("malformed HTTP request (expected HTTP/1.1)"),
+                    null, false);
             return;
         }
         boolean head = req.method().equals(HttpMethod.HEAD);
         if (!head && !req.method().equals(HttpMethod.GET)) {
-            writeError(ctx, HttpStatusException.of(405, "method: " + req.method() + " (expected GET or HEAD)"), keepAlive);
+            ResponseWriter.writeError(ctx,
+                    HttpStatusException.of(405, "method: " + req.method() + " (expected GET or HEAD)"), null, keepAlive);
             return;
         }
         Matcher m = PATH.matcher(Request.decodePath(req.uri()));
         if (!m.matches() || !m.group(2).startsWith(m.group(1))) {
-            writeError(ctx, HttpStatusException.notFound("path: '" + req.uri()
-                    + "' (expected /qtdown/<first 3 of taskId>/<taskId>)"), keepAlive);
+            ResponseWriter.writeError(ctx, HttpStatusException.notFound("path: '" + req.uri()
+                    + "' (expected /qtdown/<first 3 of taskId>/<taskId>)"), null, keepAlive);
             return;
         }
         Optional<PieceFile> opened = cdn.acquire(m.group(2));
         if (opened.isEmpty()) {
-            writeError(ctx, HttpStatusException.notFound("task " + m.group(2) + " is not cached here"), keepAlive);
+            ResponseWriter.writeError(ctx, HttpStatusException.notFound("task " + m.group(2) + " is not cached here"),
+                    null, keepAlive);
             return;
         }
         PieceFile file = opened.get();
@@ -102,19 +103,16 @@ final class PieceDownloadHandler extends SimpleChannelInboundHandler<FullHttpReq
             }
         } catch (HttpStatusException e) {
             file.close();
-            writeError(ctx, e, keepAlive);
+            ResponseWriter.writeError(ctx, e, null, keepAlive);
             return;
         }
         long length = range == null ? 0 : range.length();
-        HttpResponse res = new DefaultHttpResponse(HttpVersion.HTTP_1_1,
-                partial ? HttpResponseStatus.PARTIAL_CONTENT : HttpResponseStatus.OK);
-        res.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_OCTET_STREAM);
+        HttpResponse res = ResponseWriter.head(partial ? HttpResponseStatus.PARTIAL_CONTENT : HttpResponseStatus.OK,
+                HttpHeaderValues.APPLICATION_OCTET_STREAM.toString(), length, keepAlive);
         res.headers().set(HttpHeaderNames.ACCEPT_RANGES, HttpHeaderValues.BYTES);
         if (partial) {
             res.headers().set(HttpHeaderNames.CONTENT_RANGE, range.contentRange(file.length()));
         }
-        HttpUtil.setContentLength(res, length);
-        HttpUtil.setKeepAlive(res, keepAlive);
         ctx.write(res);
         if (head || range == null) {
             finish(ctx, file, keepAlive);
@@ -149,16 +147,8 @@ final class PieceDownloadHandler extends SimpleChannelInboundHandler<FullHttpReq
     }
 
     private static void finish(ChannelHandlerContext ctx, PieceFile file, boolean keepAlive) {
-        ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(f -> {
-            file.close();
-            if (!keepAlive || !f.isSuccess()) {
-                ctx.close();
-            }
-        });
-    }
-
-    private static void writeError(ChannelHandlerContext ctx, RuntimeException e, boolean keepAlive) {
-        ResponseWriter.writeError(ctx, e, null, keepAlive);
+        ResponseWriter.end(ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT), keepAlive)
+                .addListener(f -> file.close());
     }
 
     @Override

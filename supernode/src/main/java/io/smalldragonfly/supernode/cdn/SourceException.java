@@ -1,5 +1,6 @@
 package io.smalldragonfly.supernode.cdn;
 
+import io.smalldragonfly.common.http.InBandResult;
 import io.smalldragonfly.common.protocol.ResultCode;
 
 /**
@@ -7,7 +8,7 @@ import io.smalldragonfly.common.protocol.ResultCode;
  * 608 (it wants credentials) or 604 (the fetch broke, or the cache has no room: {@link CacheFullException}).
  * The message goes to the client.
  */
-public class SourceException extends RuntimeException {
+public class SourceException extends RuntimeException implements InBandResult {
 
     private final ResultCode code;
 

@@ -167,4 +167,22 @@ class ApiExtrasTest {
         assertThat(metrics).contains("supernode_cdn_upload_bytes_total 1.2000015E7")
                 .contains("supernode_tasks 1.0").contains("supernode_peers 1.0");
     }
+
+    /** The route table: unknown paths 404 with the list, a known path's other methods 405 with its own. */
+    @Test
+    void theRouteTableAnswersUnknownPathsAndMethods() {
+        var unknown = Http.send("GET", api("/peer/nothing"), Map.of(), null);
+        assertThat(unknown.statusCode()).isEqualTo(404);
+        assertThat(Http.json(unknown).get("msg").asText()).contains("/peer/registry", "/tasks/{id}", "/preheats/{id}");
+        var put = Http.send("PUT", api("/preheats"), Map.of(), null);
+        assertThat(put.statusCode()).isEqualTo(405);
+        assertThat(Http.json(put).get("msg").asText()).contains("expected POST or GET");
+        var getRegistry = Http.send("GET", api("/peer/registry"), Map.of(), null);
+        assertThat(getRegistry.statusCode()).isEqualTo(405);
+        assertThat(Http.json(getRegistry).get("msg").asText()).contains("expected POST");
+        // an {id} route takes the rest of the path as its id
+        assertThat(Http.send("GET", api("/tasks/not-a-task-id"), Map.of(), null).statusCode()).isEqualTo(400);
+        assertThat(Http.send("GET", api("/tasks/" + "a".repeat(64)), Map.of(), null).statusCode()).isEqualTo(404);
+        assertThat(Http.send("DELETE", api("/preheats/nope"), Map.of(), null).statusCode()).isEqualTo(404);
+    }
 }
