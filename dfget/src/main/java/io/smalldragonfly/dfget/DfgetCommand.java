@@ -4,6 +4,7 @@ import io.smalldragonfly.common.cli.DurationConverter;
 import io.smalldragonfly.common.cli.VersionProvider;
 import io.smalldragonfly.common.log.Logging;
 import io.smalldragonfly.common.protocol.Json;
+import io.smalldragonfly.common.util.DaemonThreads;
 import io.smalldragonfly.dfget.engine.Download;
 import io.smalldragonfly.dfget.engine.DownloadEngine;
 import io.smalldragonfly.dfget.engine.DownloadException;
@@ -20,8 +21,6 @@ import io.smalldragonfly.dfget.upload.UploadServer;
 import io.smalldragonfly.dfget.upload.UploadServerClient;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.net.DatagramSocket;
-import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -171,7 +170,7 @@ public final class DfgetCommand implements Callable<Integer> {
             throw usage("home: cannot create '" + h + "' (" + e.getMessage() + "); expected a writable directory");
         }
         Logging.configure(h.resolve("logs"), "dfclient", verbose, console);
-        String peerIp = ip != null ? ip : routeIp(checked.nodes());
+        String peerIp = ip != null ? ip : SupernodeAddress.routeIp(checked.nodes());
         if (!inProcess) {
             Integer code = runOnPeer(h, order(peerIp), checked);
             if (code != null) {
@@ -298,11 +297,7 @@ public final class DfgetCommand implements Callable<Integer> {
         }
         EngineConfig config = new EngineConfig(h, peerIp, null, uploadPort, 4, Duration.ofSeconds(30), totalLimit);
         PrintWriter err = spec.commandLine().getErr();
-        ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "dfget-progress");
-            t.setDaemon(true);
-            return t;
-        });
+        ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("dfget-progress"));
         try (DownloadEngine engine = new DownloadEngine(config)) {
             Download d;
             try {
@@ -420,20 +415,6 @@ public final class DfgetCommand implements Callable<Integer> {
             return order(peerIp).toRequest();
         } catch (IllegalArgumentException e) {
             throw usage(e.getMessage());
-        }
-    }
-
-    /** The local address that routes to the first supernode (no packet is sent), else 127.0.0.1. */
-    static String routeIp(List<SupernodeAddress> nodes) {
-        if (nodes.isEmpty()) {
-            return "127.0.0.1";
-        }
-        try (DatagramSocket s = new DatagramSocket()) {
-            s.connect(new InetSocketAddress(nodes.get(0).host(), nodes.get(0).port()));
-            String a = s.getLocalAddress().getHostAddress();
-            return a.equals("0.0.0.0") || a.contains(":") ? "127.0.0.1" : a;
-        } catch (IOException | RuntimeException e) {
-            return "127.0.0.1";
         }
     }
 
