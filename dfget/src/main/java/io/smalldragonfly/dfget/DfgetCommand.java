@@ -1,5 +1,6 @@
 package io.smalldragonfly.dfget;
 
+import io.smalldragonfly.common.cli.CommonOptions;
 import io.smalldragonfly.common.cli.DurationConverter;
 import io.smalldragonfly.common.cli.VersionProvider;
 import io.smalldragonfly.common.log.Logging;
@@ -36,12 +37,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code dfget -u URL -o FILE --node SUPERNODES}: download through the P2P swarm. See docs/dfget.md. */
 @Command(name = "dfget", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
-        subcommands = ServerCommand.class, sortOptions = false,
+        subcommands = ServerCommand.class, sortOptions = false, resourceBundle = "io.smalldragonfly.dfget.DfgetCommand",
         description = "Downloads a URL through the P2P swarm, serving its pieces to other peers.",
         footer = {"", "Exit codes: 0 ok, 1 local error, 2 usage, 3 no supernode (--notbs), 4 source error,",
                 "5 digest mismatch, 6 timeout, 130 interrupted."})
@@ -116,11 +118,8 @@ public final class DfgetCommand implements Callable<Integer> {
     @Option(names = "--console", description = "Also log to stderr.")
     boolean console;
 
-    @Option(names = "--verbose", description = "Debug logging.")
-    boolean verbose;
-
-    @Option(names = "--home", description = "Data, logs and upload server state. Default: ~/.small-dragonfly.")
-    Path home = defaultHome();
+    @Mixin
+    CommonOptions common = new CommonOptions(defaultHome());
 
     @Option(names = "--ip", description = "This peer's address for other peers. Default: the address that routes to the supernode.")
     String ip;
@@ -176,13 +175,13 @@ public final class DfgetCommand implements Callable<Integer> {
 
     /** The home, absolute, with its logs directory, where this process logs from now on. */
     private Path homeWithLogging() {
-        Path h = home.toAbsolutePath().normalize();
+        Path h = common.home().toAbsolutePath().normalize();
         try {
             Files.createDirectories(h.resolve("logs"));
         } catch (IOException e) {
             throw usage("home: cannot create '" + h + "' (" + e.getMessage() + "); expected a writable directory");
         }
-        Logging.configure(h.resolve("logs"), "dfclient", verbose, console);
+        Logging.configure(h.resolve("logs"), "dfclient", common.verbose(), console);
         return h;
     }
 
@@ -267,7 +266,7 @@ public final class DfgetCommand implements Callable<Integer> {
             args.add("--ip");
             args.add(ip);
         }
-        if (verbose) {
+        if (common.verbose()) {
             args.add("--verbose");
         }
         return args;
