@@ -38,7 +38,6 @@ import picocli.CommandLine.Spec;
  * reference. Flags beat the {@code --config} file, which beats {@code DFDAEMON_*} variables.
  */
 @Command(name = "dfdaemon", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
-        resourceBundle = "io.smalldragonfly.dfdaemon.DfdaemonCommand",
         description = "A docker registry mirror and HTTP proxy that pulls layer blobs through the P2P swarm.")
 public final class DfdaemonCommand implements Callable<Integer> {
 
@@ -60,7 +59,8 @@ public final class DfdaemonCommand implements Callable<Integer> {
     List<String> nodes = new ArrayList<>();
 
     @Mixin
-    CommonOptions common = new CommonOptions(Path.of(System.getProperty("user.home"), ".small-dragonfly"));
+    CommonOptions common = new CommonOptions(Path.of(System.getProperty("user.home"), ".small-dragonfly"),
+            "Data and logs (default: ${DEFAULT-VALUE}).");
 
     @Option(names = "--ratelimit", description = "Rate limit per blob, e.g. 20M (bytes per second; default unlimited).")
     String rateLimit;

@@ -43,7 +43,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code dfget -u URL -o FILE --node SUPERNODES}: download through the P2P swarm. See docs/dfget.md. */
 @Command(name = "dfget", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
-        subcommands = ServerCommand.class, sortOptions = false, resourceBundle = "io.smalldragonfly.dfget.DfgetCommand",
+        subcommands = ServerCommand.class, sortOptions = false,
         description = "Downloads a URL through the P2P swarm, serving its pieces to other peers.",
         footer = {"", "Exit codes: 0 ok, 1 local error, 2 usage, 3 no supernode (--notbs), 4 source error,",
                 "5 digest mismatch, 6 timeout, 130 interrupted."})
@@ -119,7 +119,8 @@ public final class DfgetCommand implements Callable<Integer> {
     boolean console;
 
     @Mixin
-    CommonOptions common = new CommonOptions(defaultHome());
+    CommonOptions common = new CommonOptions(defaultHome(),
+            "Data, logs and upload server state. Default: ~/.small-dragonfly.");
 
     @Option(names = "--ip", description = "This peer's address for other peers. Default: the address that routes to the supernode.")
     String ip;

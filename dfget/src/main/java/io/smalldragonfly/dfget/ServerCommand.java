@@ -34,7 +34,6 @@ import picocli.CommandLine.Spec;
  * (telling the supernodes {@code service/down}), and {@code --stop} stops a running one.
  */
 @Command(name = "server", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
-        resourceBundle = "io.smalldragonfly.dfget.ServerCommand",
         description = "Runs (or with --stop, stops) the peer process of a home: its upload server and downloads.")
 final class ServerCommand implements Callable<Integer> {
 
@@ -44,7 +43,8 @@ final class ServerCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Mixin
-    CommonOptions common = new CommonOptions(DfgetCommand.defaultHome());
+    CommonOptions common = new CommonOptions(DfgetCommand.defaultHome(),
+            "The peer's home (data, logs, state). Default: ~/.small-dragonfly.");
 
     @Option(names = "--ip", description = "Address to listen on. Default: all interfaces.")
     String ip;

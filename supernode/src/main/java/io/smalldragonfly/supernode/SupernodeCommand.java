@@ -22,7 +22,6 @@ import picocli.CommandLine.Spec;
 
 /** {@code supernode}: the tracker, scheduler and CDN. Flags beat {@code --config} YAML, which beats SUPERNODE_* env. */
 @Command(name = "supernode", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
-        resourceBundle = "io.smalldragonfly.supernode.SupernodeCommand",
         description = "Tracks peers and tasks, schedules pieces and caches sources (Dragonfly 0.3 wire protocol).")
 public final class SupernodeCommand implements Callable<Integer> {
 
@@ -46,7 +45,8 @@ public final class SupernodeCommand implements Callable<Integer> {
     Map<String, String> systemProperties = new LinkedHashMap<>();
 
     @Mixin
-    CommonOptions common = new CommonOptions(Path.of(System.getProperty("user.home"), ".small-dragonfly", "supernode"));
+    CommonOptions common = new CommonOptions(Path.of(System.getProperty("user.home"), ".small-dragonfly", "supernode"),
+            "Cache and logs (default: ${DEFAULT-VALUE}).");
 
     @Option(names = "--config", description = "YAML file of option: value lines.")
     Path config;
