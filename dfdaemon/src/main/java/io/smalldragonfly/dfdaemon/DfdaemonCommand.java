@@ -1,5 +1,6 @@
 package io.smalldragonfly.dfdaemon;
 
+import io.smalldragonfly.common.cli.CommonOptions;
 import io.smalldragonfly.common.cli.DurationConverter;
 import io.smalldragonfly.common.cli.VersionProvider;
 import io.smalldragonfly.common.log.Logging;
@@ -26,6 +27,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -56,9 +58,9 @@ public final class DfdaemonCommand implements Callable<Integer> {
     @Option(names = {"--node", "-n"}, split = ",", description = "Supernodes, host[:port][=weight],... (for the P2P engine).")
     List<String> nodes = new ArrayList<>();
 
-    @Option(names = "--home", defaultValue = "${sys:user.home}/.small-dragonfly",
-            description = "Data and logs (default: ${DEFAULT-VALUE}).")
-    Path home;
+    @Mixin
+    CommonOptions common = new CommonOptions(Path.of(System.getProperty("user.home"), ".small-dragonfly"),
+            "Data and logs (default: ${DEFAULT-VALUE}).");
 
     @Option(names = "--ratelimit", description = "Rate limit per blob, e.g. 20M (bytes per second; default unlimited).")
     String rateLimit;
@@ -92,9 +94,6 @@ public final class DfdaemonCommand implements Callable<Integer> {
 
     @Option(names = "--config", description = "YAML file in the shape of the original 1.x dfdaemon config.")
     Path config;
-
-    @Option(names = "--verbose", description = "Debug logging.")
-    boolean verbose;
 
     @Option(names = {"--dfpath", "--localrepo", "--callsystem", "--maxprocs"}, hidden = true,
             description = "Accepted for compatibility with the original and ignored: dfget runs in-process.")
@@ -198,7 +197,7 @@ public final class DfdaemonCommand implements Callable<Integer> {
         SupernodeAddress.parseList(nodes); // a malformed --node is a usage error (exit 2), not a start failure
         return new DfdaemonConfig(bind, port, URI.create(remote.trim().replaceAll("/+$", "")), allRules, hosts, cas,
                 insecure || file.insecure(), UrlFilter.parse(urlFilter), limit, noBackToSource, nodes,
-                home, verbose, Duration.ofSeconds(p2pStartTimeoutSeconds));
+                common.home(), common.verbose(), Duration.ofSeconds(p2pStartTimeoutSeconds));
     }
 
 }

@@ -41,6 +41,19 @@ class DfdaemonCommandTest {
     }
 
     @Test
+    void theHomeDefaultsToTheUsersAndTheConfigFileMaySetHomeAndVerbose() throws Exception {
+        DfdaemonConfig defaults = parse();
+        assertThat(defaults.home()).isEqualTo(Path.of(System.getProperty("user.home"), ".small-dragonfly"));
+        assertThat(defaults.verbose()).isFalse();
+        Path yaml = dir.resolve("dfdaemon.yml");
+        Files.writeString(yaml, "home: " + dir.resolve("yaml") + "\nverbose: true\n");
+        DfdaemonConfig fromFile = parse("--config", yaml.toString());
+        assertThat(fromFile.home()).isEqualTo(dir.resolve("yaml"));
+        assertThat(fromFile.verbose()).isTrue();
+        assertThat(parse("--config", yaml.toString(), "--home", dir.toString()).home()).isEqualTo(dir);
+    }
+
+    @Test
     void defaultsToDockerHubWithoutRegistry() {
         assertThat(parse().registry()).isEqualTo(DfdaemonConfig.DEFAULT_REGISTRY);
     }

@@ -1,9 +1,11 @@
 package io.smalldragonfly.dfget;
 
+import io.smalldragonfly.common.cli.CommonOptions;
 import io.smalldragonfly.common.cli.DurationConverter;
 import io.smalldragonfly.common.cli.VersionProvider;
 import io.smalldragonfly.common.log.Logging;
 import io.smalldragonfly.common.protocol.Json;
+import io.smalldragonfly.common.util.DaemonThreads;
 import io.smalldragonfly.dfget.engine.Download;
 import io.smalldragonfly.dfget.engine.DownloadEngine;
 import io.smalldragonfly.dfget.engine.DownloadException;
@@ -20,8 +22,6 @@ import io.smalldragonfly.dfget.upload.UploadServer;
 import io.smalldragonfly.dfget.upload.UploadServerClient;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.net.DatagramSocket;
-import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -37,6 +37,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -117,11 +118,9 @@ public final class DfgetCommand implements Callable<Integer> {
     @Option(names = "--console", description = "Also log to stderr.")
     boolean console;
 
-    @Option(names = "--verbose", description = "Debug logging.")
-    boolean verbose;
-
-    @Option(names = "--home", description = "Data, logs and upload server state. Default: ~/.small-dragonfly.")
-    Path home = defaultHome();
+    @Mixin
+    CommonOptions common = new CommonOptions(defaultHome(),
+            "Data, logs and upload server state. Default: ~/.small-dragonfly.");
 
     @Option(names = "--ip", description = "This peer's address for other peers. Default: the address that routes to the supernode.")
     String ip;
@@ -164,20 +163,15 @@ public final class DfgetCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         DownloadRequest checked = validate(null);
-        Path h = home.toAbsolutePath().normalize();
-        try {
-            Files.createDirectories(h.resolve("logs"));
-        } catch (IOException e) {
-            throw usage("home: cannot create '" + h + "' (" + e.getMessage() + "); expected a writable directory");
-        }
+        Path h = home();
         // A thin client logs nothing worth a file (the peer process writes the download's lines to
         // dfclient.log), so it keeps the bootstrap logging unless asked to show more: configuring
         // the file appenders costs a fresh JVM about 0.1 CPU-seconds.
-        boolean logged = inProcess || verbose || console;
+        boolean logged = inProcess || common.verbose() || console;
         if (logged) {
-            Logging.configure(h.resolve("logs"), "dfclient", verbose, console);
+            configureLogging(h);
         }
-        String peerIp = ip != null ? ip : routeIp(checked.nodes());
+        String peerIp = ip != null ? ip : SupernodeAddress.routeIp(checked.nodes());
         if (!inProcess) {
             Integer code = runOnPeer(h, order(peerIp), checked);
             if (code != null) {
@@ -185,12 +179,27 @@ public final class DfgetCommand implements Callable<Integer> {
             }
         }
         if (!logged) {
-            Logging.configure(h.resolve("logs"), "dfclient", verbose, console);
+            configureLogging(h);
         }
         if (fallback != null) {
             log.info("{}; downloading in this process", fallback);
         }
         return runInProcess(h, validate(peerIp), peerIp);
+    }
+
+    /** The home, absolute, with its logs directory, where this process logs from now on. */
+    private Path home() {
+        Path h = common.home().toAbsolutePath().normalize();
+        try {
+            Files.createDirectories(h.resolve("logs"));
+        } catch (IOException e) {
+            throw usage("home: cannot create '" + h + "' (" + e.getMessage() + "); expected a writable directory");
+        }
+        return h;
+    }
+
+    private void configureLogging(Path h) {
+        Logging.configure(h.resolve("logs"), "dfclient", common.verbose(), console);
     }
 
     /** This command line as an order for the peer process; paths absolute. */
@@ -217,11 +226,9 @@ public final class DfgetCommand implements Callable<Integer> {
             return null;
         }
         PeerClient client = new PeerClient(peer);
-        PrintWriter err = spec.commandLine().getErr();
-        ProgressBar bar = showBar || System.console() != null ? new ProgressBar(err) : null;
+        ProgressBar bar = progressBar();
         String[] taskId = {null};
-        Thread hook = new Thread(client::abort, "dfget-interrupt"); // Ctrl-C: the peer cancels, files stay for a resume
-        Runtime.getRuntime().addShutdownHook(hook);
+        Thread hook = onInterrupt(client::abort); // Ctrl-C: the peer cancels, files stay for a resume
         try {
             PeerEvent end = client.run(order, new PeerClient.Listener() {
                 @Override
@@ -263,11 +270,7 @@ public final class DfgetCommand implements Callable<Integer> {
             return failed(request, taskId[0], new DownloadException(Failure.LOCAL_ERROR, e.getMessage()
                     + "; nothing was written to " + request.output() + " (run dfget again to resume)", e));
         } finally {
-            try {
-                Runtime.getRuntime().removeShutdownHook(hook);
-            } catch (IllegalStateException e) {
-                // shutting down already
-            }
+            removeHook(hook);
         }
     }
 
@@ -283,7 +286,7 @@ public final class DfgetCommand implements Callable<Integer> {
             args.add("--ip");
             args.add(ip);
         }
-        if (verbose) {
+        if (common.verbose()) {
             args.add("--verbose");
         }
         return args;
@@ -294,30 +297,9 @@ public final class DfgetCommand implements Callable<Integer> {
      * (it serves the home's data directory), else by an upload server in this process while it runs.
      */
     private int runInProcess(Path h, DownloadRequest request, String peerIp) {
-        UploadServer ownServer = null;
-        int uploadPort = 0;
-        if (request.pattern() != Pattern.SOURCE && !request.nodes().isEmpty()) {
-            java.util.Optional<Integer> running = UploadServerClient.find(h);
-            if (running.isPresent()) {
-                uploadPort = running.get();
-            } else {
-                try {
-                    ownServer = UploadServer.start(new UploadServer.Config(h, ip == null ? "0.0.0.0" : ip, port, 0, 16,
-                            expireTime));
-                    uploadPort = ownServer.port();
-                } catch (IOException | RuntimeException e) {
-                    log.warn("no upload server ({}); this download will not serve its pieces to other peers",
-                            e.getMessage());
-                }
-            }
-        }
-        EngineConfig config = new EngineConfig(h, peerIp, null, uploadPort, 4, Duration.ofSeconds(30), totalLimit);
-        PrintWriter err = spec.commandLine().getErr();
-        ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "dfget-progress");
-            t.setDaemon(true);
-            return t;
-        });
+        Serving serving = serving(h, request);
+        EngineConfig config = new EngineConfig(h, peerIp, null, serving.port(), 4, Duration.ofSeconds(30), totalLimit);
+        ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("dfget-progress"));
         try (DownloadEngine engine = new DownloadEngine(config)) {
             Download d;
             try {
@@ -325,60 +307,108 @@ public final class DfgetCommand implements Callable<Integer> {
             } catch (IllegalArgumentException e) {
                 throw usage(e.getMessage());
             }
-            Thread hook = new Thread(() -> {
-                // Ctrl-C: stop fetching and let the download close its files (they stay for a resume).
-                d.cancel();
-                try {
-                    d.result().handle((r, e) -> null).get(3, TimeUnit.SECONDS);
-                } catch (Exception e) {
-                    // exiting anyway
-                }
-            }, "dfget-interrupt");
-            Runtime.getRuntime().addShutdownHook(hook);
-            ProgressBar bar = showBar || System.console() != null ? new ProgressBar(err) : null;
-            if (bar != null) {
-                ticker.scheduleAtFixedRate(() -> bar.update(d.progress()), 200, 200, TimeUnit.MILLISECONDS);
-            }
-            if (totalLimit > 0) {
-                // Host-wide --totallimit: split among the home's downloads by its peer process (or our own server).
-                UploadServer own = ownServer;
-                int p = uploadPort;
-                ticker.scheduleAtFixedRate(() -> {
-                    if (own != null) {
-                        d.rateLimit(own.rateShare(d.taskFileName(), totalLimit, localLimit));
-                    } else if (p > 0) {
-                        UploadServerClient.rateShare(p, d.taskFileName(), totalLimit, localLimit).ifPresent(d::rateLimit);
-                    }
-                }, 0, 1, TimeUnit.SECONDS);
-            }
+            Thread hook = onInterrupt(() -> cancelAndWait(d));
             try {
-                DownloadResult r = d.await();
-                ticker.shutdownNow();
+                ProgressBar bar = progressBar();
                 if (bar != null) {
-                    bar.done(d.progress());
+                    ticker.scheduleAtFixedRate(() -> bar.update(d.progress()), 200, 200, TimeUnit.MILLISECONDS);
                 }
-                return succeeded(request, r);
-            } catch (DownloadException e) {
-                ticker.shutdownNow();
-                if (bar != null) {
-                    bar.clear();
+                if (totalLimit > 0) {
+                    ticker.scheduleAtFixedRate(() -> shareTotalLimit(d, serving), 0, 1, TimeUnit.SECONDS);
                 }
-                return failed(request, d.taskId(), e);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return ExitCodes.CANCELLED;
+                return awaitInProcess(request, d, bar, ticker);
             } finally {
-                try {
-                    Runtime.getRuntime().removeShutdownHook(hook);
-                } catch (IllegalStateException e) {
-                    // shutting down already
-                }
+                removeHook(hook);
             }
         } finally {
             ticker.shutdownNow();
-            if (ownServer != null) {
-                ownServer.close();
+            serving.close();
+        }
+    }
+
+    /** Who serves an in-process download's pieces: the home's peer process, else our own upload server (or none). */
+    private record Serving(UploadServer own, int port) {
+        void close() {
+            if (own != null) {
+                own.close();
             }
+        }
+    }
+
+    private Serving serving(Path h, DownloadRequest request) {
+        if (request.pattern() == Pattern.SOURCE || request.nodes().isEmpty()) {
+            return new Serving(null, 0);
+        }
+        java.util.Optional<Integer> running = UploadServerClient.find(h);
+        if (running.isPresent()) {
+            return new Serving(null, running.get());
+        }
+        try {
+            UploadServer own = UploadServer.start(new UploadServer.Config(h, ip == null ? "0.0.0.0" : ip, port, 0, 16,
+                    expireTime));
+            return new Serving(own, own.port());
+        } catch (IOException | RuntimeException e) {
+            log.warn("no upload server ({}); this download will not serve its pieces to other peers", e.getMessage());
+            return new Serving(null, 0);
+        }
+    }
+
+    /** Host-wide --totallimit: this download's share, as split among the home's downloads by whoever serves them. */
+    private void shareTotalLimit(Download d, Serving serving) {
+        if (serving.own() != null) {
+            d.rateLimit(serving.own().rateShare(d.taskFileName(), totalLimit, localLimit));
+        } else if (serving.port() > 0) {
+            UploadServerClient.rateShare(serving.port(), d.taskFileName(), totalLimit, localLimit).ifPresent(d::rateLimit);
+        }
+    }
+
+    private int awaitInProcess(DownloadRequest request, Download d, ProgressBar bar, ScheduledExecutorService ticker) {
+        try {
+            DownloadResult r = d.await();
+            ticker.shutdownNow();
+            if (bar != null) {
+                bar.done(d.progress());
+            }
+            return succeeded(request, r);
+        } catch (DownloadException e) {
+            ticker.shutdownNow();
+            if (bar != null) {
+                bar.clear();
+            }
+            return failed(request, d.taskId(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return ExitCodes.CANCELLED;
+        }
+    }
+
+    /** Ctrl-C: stop fetching and let the download close its files (they stay for a resume). */
+    private static void cancelAndWait(Download d) {
+        d.cancel();
+        try {
+            d.result().handle((r, e) -> null).get(3, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            // exiting anyway
+        }
+    }
+
+    /** A progress bar on stderr when asked for or on a terminal, else null. */
+    private ProgressBar progressBar() {
+        return showBar || System.console() != null ? new ProgressBar(spec.commandLine().getErr()) : null;
+    }
+
+    /** Runs {@code action} when the JVM is told to stop (Ctrl-C) while the returned hook is registered. */
+    private static Thread onInterrupt(Runnable action) {
+        Thread hook = new Thread(action, "dfget-interrupt");
+        Runtime.getRuntime().addShutdownHook(hook);
+        return hook;
+    }
+
+    private static void removeHook(Thread hook) {
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException e) {
+            // shutting down already
         }
     }
 
@@ -435,20 +465,6 @@ public final class DfgetCommand implements Callable<Integer> {
             return order(peerIp).toRequest();
         } catch (IllegalArgumentException e) {
             throw usage(e.getMessage());
-        }
-    }
-
-    /** The local address that routes to the first supernode (no packet is sent), else 127.0.0.1. */
-    static String routeIp(List<SupernodeAddress> nodes) {
-        if (nodes.isEmpty()) {
-            return "127.0.0.1";
-        }
-        try (DatagramSocket s = new DatagramSocket()) {
-            s.connect(new InetSocketAddress(nodes.get(0).host(), nodes.get(0).port()));
-            String a = s.getLocalAddress().getHostAddress();
-            return a.equals("0.0.0.0") || a.contains(":") ? "127.0.0.1" : a;
-        } catch (IOException | RuntimeException e) {
-            return "127.0.0.1";
         }
     }
 

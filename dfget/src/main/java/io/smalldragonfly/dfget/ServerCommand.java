@@ -1,5 +1,6 @@
 package io.smalldragonfly.dfget;
 
+import io.smalldragonfly.common.cli.CommonOptions;
 import io.smalldragonfly.common.cli.DurationConverter;
 import io.smalldragonfly.common.cli.VersionProvider;
 import io.smalldragonfly.common.log.Logging;
@@ -19,6 +20,7 @@ import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -40,8 +42,9 @@ final class ServerCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--home", description = "The peer's home (data, logs, state). Default: ~/.small-dragonfly.")
-    Path home = DfgetCommand.defaultHome();
+    @Mixin
+    CommonOptions common = new CommonOptions(DfgetCommand.defaultHome(),
+            "The peer's home (data, logs, state). Default: ~/.small-dragonfly.");
 
     @Option(names = "--ip", description = "Address to listen on. Default: all interfaces.")
     String ip;
@@ -67,15 +70,12 @@ final class ServerCommand implements Callable<Integer> {
     @Option(names = "--stop", description = "Stop the running server of --home and exit.")
     boolean stop;
 
-    @Option(names = "--verbose", description = "Debug logging.")
-    boolean verbose;
-
     @Option(names = "--console", description = "Also log to stderr.")
     boolean console;
 
     @Override
     public Integer call() throws IOException, InterruptedException {
-        Path h = home.toAbsolutePath().normalize();
+        Path h = common.home().toAbsolutePath().normalize();
         if (stop) {
             boolean stopped = UploadServerClient.stop(h, 15_000);
             spec.commandLine().getOut().println(stopped ? "upload server of " + h + " stopped"
@@ -83,7 +83,7 @@ final class ServerCommand implements Callable<Integer> {
             return ExitCodes.OK;
         }
         Files.createDirectories(h.resolve("logs"));
-        Logging.configure(h.resolve("logs"), "dfserver", verbose, console);
+        Logging.configure(h.resolve("logs"), "dfserver", common.verbose(), console);
         java.util.Optional<PeerProcess> claim = PeerProcess.claim(h);
         if (claim.isEmpty()) {
             log.info("another peer process holds {}; leaving it", h.resolve("uploader.lock"));

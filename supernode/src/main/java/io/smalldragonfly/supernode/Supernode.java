@@ -2,6 +2,7 @@ package io.smalldragonfly.supernode;
 
 import io.smalldragonfly.common.http.ApiServerInitializer;
 import io.smalldragonfly.common.http.NettyServer;
+import io.smalldragonfly.common.util.DaemonThreads;
 import io.smalldragonfly.common.util.RateLimiter;
 import io.smalldragonfly.supernode.api.ApiService;
 import io.smalldragonfly.supernode.api.DownloadServerInitializer;
@@ -64,11 +65,7 @@ public final class Supernode implements AutoCloseable {
         }
         this.downloadServer = download;
         this.apiServer = api;
-        this.housekeeping = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "supernode-housekeeping");
-            t.setDaemon(true);
-            return t;
-        });
+        this.housekeeping = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("supernode-housekeeping"));
         housekeeping.scheduleWithFixedDelay(this::expire, 1, 1, TimeUnit.SECONDS);
         housekeeping.scheduleWithFixedDelay(this::collectGarbage, 30, 30, TimeUnit.SECONDS);
     }

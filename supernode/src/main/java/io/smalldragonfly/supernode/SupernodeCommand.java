@@ -1,5 +1,6 @@
 package io.smalldragonfly.supernode;
 
+import io.smalldragonfly.common.cli.CommonOptions;
 import io.smalldragonfly.common.cli.VersionProvider;
 import io.smalldragonfly.common.config.LayeredDefaults;
 import io.smalldragonfly.common.log.Logging;
@@ -15,6 +16,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -42,9 +44,9 @@ public final class SupernodeCommand implements Callable<Integer> {
             description = "The original's system properties; -Dsupernode.advertiseIp=IP is honoured.")
     Map<String, String> systemProperties = new LinkedHashMap<>();
 
-    @Option(names = "--home", defaultValue = "${sys:user.home}/.small-dragonfly/supernode",
-            description = "Cache and logs (default: ${DEFAULT-VALUE}).")
-    Path home;
+    @Mixin
+    CommonOptions common = new CommonOptions(Path.of(System.getProperty("user.home"), ".small-dragonfly", "supernode"),
+            "Cache and logs (default: ${DEFAULT-VALUE}).");
 
     @Option(names = "--config", description = "YAML file of option: value lines.")
     Path config;
@@ -106,9 +108,6 @@ public final class SupernodeCommand implements Callable<Integer> {
                     + "e.g. a private registry's CA. Clients cannot add CAs: the cache is shared by all of them.")
     List<Path> sourceCas = new ArrayList<>();
 
-    @Option(names = "--verbose", description = "Debug logging.")
-    boolean verbose;
-
     static CommandLine commandLine(String[] args) {
         CommandLine cl = new CommandLine(new SupernodeCommand());
         cl.setDefaultValueProvider(LayeredDefaults.load(args, "--config", "SUPERNODE"));
@@ -127,7 +126,7 @@ public final class SupernodeCommand implements Callable<Integer> {
             }
         }
         try {
-            return SupernodeConfig.builder(home).bindHost(bind).apiPort(port).downloadPort(downloadPort)
+            return SupernodeConfig.builder(common.home()).bindHost(bind).apiPort(port).downloadPort(downloadPort)
                     .advertiseIp(ip).cdnUploadRate(Sizes.parse(cdnUploadRate))
                     .sourceTimeout(duration("--source-timeout", sourceTimeout))
                     .cacheQuota(Sizes.parse(cacheQuota)).minFreeDisk(Sizes.parse(minFreeDisk))
@@ -152,7 +151,7 @@ public final class SupernodeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         SupernodeConfig cfg = toConfig();
-        Logging.configure(cfg.logDir(), "supernode", verbose, true);
+        Logging.configure(cfg.logDir(), "supernode", common.verbose(), true);
         Supernode sn;
         try {
             sn = Supernode.start(cfg);

@@ -2,11 +2,13 @@ package io.smalldragonfly.supernode;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.smalldragonfly.common.config.LayeredDefaults;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -74,5 +76,30 @@ class SupernodeCommandTest {
         int code = cl.execute("--source-timeout", "soon", "--home", dir.toString());
         assertThat(code).isEqualTo(2);
         assertThat(err.toString()).contains("expected a duration");
+    }
+
+    /** {@code --home} and {@code --verbose} come from the shared mixin (common/cli) and layer like every option. */
+    @Test
+    void theCommonOptionsAreFlagsOverYamlOverEnvOverTheDefault() throws Exception {
+        Path yaml = dir.resolve("supernode.yml");
+        Files.writeString(yaml, "home: " + dir.resolve("yaml") + "\nverbose: true\n");
+        Map<String, String> env = Map.of("SUPERNODE_HOME", dir.resolve("env").toString());
+        assertThat(common(Map.of(), Map.of()).home())
+                .isEqualTo(Path.of(System.getProperty("user.home"), ".small-dragonfly", "supernode"));
+        assertThat(common(Map.of(), Map.of()).verbose()).isFalse();
+        assertThat(common(Map.of(), env).home()).isEqualTo(dir.resolve("env"));
+        assertThat(common(LayeredDefaults.readYaml(yaml), env).home()).isEqualTo(dir.resolve("yaml"));
+        assertThat(common(LayeredDefaults.readYaml(yaml), env).verbose()).isTrue();
+        assertThat(common(LayeredDefaults.readYaml(yaml), env, "--home", dir.resolve("flag").toString()).home())
+                .isEqualTo(dir.resolve("flag"));
+    }
+
+    private static io.smalldragonfly.common.cli.CommonOptions common(Map<String, String> yaml, Map<String, String> env,
+                                                                     String... args) {
+        SupernodeCommand cmd = new SupernodeCommand();
+        CommandLine cl = new CommandLine(cmd);
+        cl.setDefaultValueProvider(new LayeredDefaults(yaml, env, "SUPERNODE"));
+        cl.parseArgs(args);
+        return cmd.common;
     }
 }

@@ -2,6 +2,7 @@ package io.smalldragonfly.dfdaemon.blob;
 
 import io.smalldragonfly.common.protocol.ServiceDownReport;
 import io.smalldragonfly.common.task.UrlFilter;
+import io.smalldragonfly.common.util.DaemonThreads;
 import io.smalldragonfly.common.util.Digests;
 import io.smalldragonfly.dfget.engine.Download;
 import io.smalldragonfly.dfget.engine.DownloadEngine;
@@ -18,8 +19,6 @@ import io.smalldragonfly.dfget.upload.UploadServer;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.DatagramSocket;
-import java.net.InetSocketAddress;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -127,11 +126,7 @@ public final class EngineBlobFetcher implements BlobFetcher, AutoCloseable {
         this.upload = upload;
         this.engine = engine;
         this.blobs = blobs;
-        this.sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "dfdaemon-blob-expiry");
-            t.setDaemon(true);
-            return t;
-        });
+        this.sweeper = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("dfdaemon-blob-expiry"));
         long every = Math.max(200, Math.min(settings.expireTime().toMillis() / 3, 10_000));
         sweeper.scheduleWithFixedDelay(this::sweep, every, every, TimeUnit.MILLISECONDS);
     }
@@ -144,7 +139,7 @@ public final class EngineBlobFetcher implements BlobFetcher, AutoCloseable {
         Path home = settings.home().toAbsolutePath();
         Path blobs = Files.createDirectories(home.resolve("dfdaemon").resolve("blobs"));
         clean(blobs);
-        String ip = settings.hostIp() == null || settings.hostIp().isBlank() ? routeIp(settings.nodes())
+        String ip = settings.hostIp() == null || settings.hostIp().isBlank() ? SupernodeAddress.routeIp(settings.nodes())
                 : settings.hostIp();
         // peers on other hosts must reach it; a loopback identity only serves this host
         String bind = ip.startsWith("127.") ? "127.0.0.1" : "0.0.0.0";
@@ -370,17 +365,6 @@ public final class EngineBlobFetcher implements BlobFetcher, AutoCloseable {
                     Files.deleteIfExists(p);
                 }
             }
-        }
-    }
-
-    /** The local address that routes to the first supernode (no packet is sent), else 127.0.0.1. */
-    static String routeIp(List<SupernodeAddress> nodes) {
-        try (DatagramSocket s = new DatagramSocket()) {
-            s.connect(new InetSocketAddress(nodes.get(0).host(), nodes.get(0).port()));
-            String a = s.getLocalAddress().getHostAddress();
-            return a.equals("0.0.0.0") || a.contains(":") ? "127.0.0.1" : a;
-        } catch (IOException | RuntimeException e) {
-            return "127.0.0.1";
         }
     }
 

@@ -3,6 +3,7 @@ package io.smalldragonfly.dfdaemon.proxy;
 import io.netty.channel.EventLoopGroup;
 import io.smalldragonfly.common.http.NettyServer;
 import io.smalldragonfly.common.http.Transport;
+import io.smalldragonfly.common.util.DaemonThreads;
 import io.smalldragonfly.dfdaemon.blob.BlobFetcher;
 import io.smalldragonfly.dfdaemon.blob.DirectBlobFetcher;
 import io.smalldragonfly.dfdaemon.config.DfdaemonConfig;
@@ -44,11 +45,7 @@ public final class DfdaemonServer implements AutoCloseable {
         EventLoopGroup clientGroup = Transport.newGroup("dfdaemon-client", 2);
         // one thread per blob being streamed (docker pulls 3 layers at once per image); each blocks
         // in its stream's read, so a bounded pool would stall pulls behind slow ones
-        ExecutorService blobWorkers = Executors.newCachedThreadPool(r -> {
-            Thread t = new Thread(r, "dfdaemon-blob");
-            t.setDaemon(true);
-            return t;
-        });
+        ExecutorService blobWorkers = Executors.newCachedThreadPool(DaemonThreads.named("dfdaemon-blob"));
         DirectBlobFetcher direct = new DirectBlobFetcher(upstreams, clientGroup);
         BlobService blobs = new BlobService(p2p.apply(direct), direct, config.noBackToSource(), metrics,
                 config.p2pStartTimeout());

@@ -2,17 +2,11 @@ package io.smalldragonfly.dfget.engine;
 
 import io.smalldragonfly.common.log.Timeline;
 import io.smalldragonfly.common.protocol.TaskFinish;
-import io.smalldragonfly.common.task.TaskId;
-import io.smalldragonfly.common.util.Digests;
-import io.smalldragonfly.common.util.RateLimiter;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.ByteBuffer;
-import java.security.MessageDigest;
+import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,66 +24,45 @@ import org.slf4j.LoggerFactory;
  *   <li>{@link #length()} completes once bytes can flow, with the content length when known.</li>
  *   <li>{@link #cancel()} stops it; the temp file stays for a later resume. Closing a stream does
  *       not cancel the download.</li>
+ *   <li>{@link #phase()} says where it is ({@link DownloadPhase}).</li>
  * </ul>
+ *
+ * <p>It runs the phases in order on its own thread: {@link P2pSession} (registering, then P2P),
+ * {@link SourceSession} when there is no supernode or back to source, then the verification here.
+ * What they share is a {@link DownloadContext}.
  */
 public final class Download {
 
     private static final Logger log = LoggerFactory.getLogger(Download.class);
 
-    final DownloadEngine engine;
-    final DownloadRequest request;
-    final String taskId;
-    final String cid;
-    final String taskFileName;
-    final ContentTracker tracker = new ContentTracker();
-    final Counters counters = new Counters();
-    final RateLimiter localLimiter;
-    final PieceFetcher fetcher;
-    final Http sourceHttp;
-    final long startNanos = System.nanoTime();
-    final long deadlineNanos;
-    final WorkFiles work;
+    private final DownloadContext ctx;
     private final CompletableFuture<DownloadResult> result = new CompletableFuture<>();
-    private final CompletableFuture<Long> length = new CompletableFuture<>();
-    private volatile CompletableFuture<String> digest;
-    private volatile boolean cancelled;
-    private volatile boolean localWriteFailed;
-    volatile String supernode;
 
     Download(DownloadEngine engine, DownloadRequest request, String cid, String taskFileName, Http sourceHttp) {
-        this.engine = engine;
-        this.request = request;
-        this.taskId = TaskId.compute(request.taskUrl(), request.md5(), request.identifier()).value();
-        this.cid = cid;
-        this.taskFileName = taskFileName;
-        this.sourceHttp = sourceHttp;
-        this.localLimiter = new RateLimiter(request.localLimit());
-        long stall = Math.max(1000, engine.config().pieceTimeout().toMillis());
-        this.fetcher = new PieceFetcher(Http.plain(), (int) Math.min(Integer.MAX_VALUE, stall),
-                localLimiter, engine.totalLimiter());
-        fetcher.timelineIds(taskId, cid);
-        this.deadlineNanos = request.timeout().isZero() ? Long.MAX_VALUE
-                : startNanos + request.timeout().toNanos();
-        this.work = WorkFiles.prepare(request.output(), taskId);
-        tracker.path(work.temp());
+        this.ctx = new DownloadContext(engine, request, cid, taskFileName, sourceHttp);
     }
 
     /** The task id this download belongs to (the supernode's, computed the same way locally). */
     public String taskId() {
-        return taskId;
+        return ctx.taskId;
     }
 
     /** This peer's client id for the download. */
     public String cid() {
-        return cid;
+        return ctx.cid;
     }
 
     public DownloadRequest request() {
-        return request;
+        return ctx.request;
     }
 
     public CompletableFuture<DownloadResult> result() {
         return result;
+    }
+
+    /** Where the download is now. */
+    public DownloadPhase phase() {
+        return ctx.phase();
     }
 
     /**
@@ -98,35 +71,34 @@ public final class Download {
      * ends when the bytes do). Completes exceptionally when the download fails before that.
      */
     public CompletableFuture<Long> length() {
-        return length;
+        return ctx.length();
     }
 
     /** The file's bytes in order as they arrive; see the class comment. */
     public InputStream openStream() {
-        return new ContentStream(tracker, true);
+        return new ContentStream(ctx.tracker, true);
     }
 
     /** Bytes on disk so far, and the total (-1 while unknown). */
     public record Progress(long bytes, long total) {}
 
     public Progress progress() {
-        return new Progress(tracker.presentBytes(), tracker.total());
+        return new Progress(ctx.tracker.presentBytes(), ctx.tracker.total());
     }
 
     /** The name this download's pieces are served under ({@code /peer/file/<name>}). */
     public String taskFileName() {
-        return taskFileName;
+        return ctx.taskFileName;
     }
 
     /** Changes this download's rate limit (bytes/s, 0 = unlimited), e.g. to a host-wide share. */
     public void rateLimit(long bytesPerSecond) {
-        localLimiter.setRate(bytesPerSecond);
+        ctx.localLimiter.setRate(bytesPerSecond);
     }
 
     /** Stops the download; {@link #result()} fails with {@link Failure#CANCELLED}. */
     public void cancel() {
-        cancelled = true;
-        fetcher.abortAll();
+        ctx.cancel();
     }
 
     /** Waits for the result, unwrapping the failure. */
@@ -143,105 +115,45 @@ public final class Download {
 
     /** Whether {@link #cancel()} was called. */
     public boolean cancelled() {
-        return cancelled;
-    }
-
-    /** Throws when the download must stop now: cancelled or past its deadline. */
-    void checkAlive() throws DownloadException {
-        if (cancelled) {
-            throw new DownloadException(Failure.CANCELLED, "download cancelled");
-        }
-        if (System.nanoTime() > deadlineNanos) {
-            fetcher.abortAll();
-            throw new DownloadException(Failure.TIMEOUT, "download timed out after "
-                    + request.timeout().toSeconds() + "s (--timeout)");
-        }
-    }
-
-    /**
-     * The download's own files could not be written (a full disk, ...): the end of it, as
-     * {@link Failure#LOCAL_ERROR}, with the path. The partial file is removed when the download ends
-     * (see {@link #run}), so a full disk is not kept full by what could not be finished.
-     */
-    DownloadException localWriteFailure(String why) {
-        localWriteFailed = true;
-        return new DownloadException(Failure.LOCAL_ERROR, "cannot write " + work.temp() + ": " + why
-                + "; nothing written to " + request.output() + " and the partial download removed");
-    }
-
-    long pieceDeadline(int pieceSize) {
-        long minRate = request.minRate();
-        long millis = engine.config().pieceTimeout().toMillis();
-        if (minRate > 0) {
-            millis = Math.max(millis, pieceSize * 1000L / minRate);
-        }
-        long d = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
-        return Math.min(d, deadlineNanos);
-    }
-
-    /** Starts the in-order whole-file md5, overlapping the download. */
-    void startDigest() {
-        if (digest != null) {
-            return;
-        }
-        CompletableFuture<String> f = new CompletableFuture<>();
-        digest = f;
-        engine.executor().execute(() -> {
-            while (true) {
-                try (ContentStream in = new ContentStream(tracker, false)) {
-                    MessageDigest md5 = Digests.md5();
-                    ByteBuffer buf = ByteBuffer.allocateDirect(256 * 1024);
-                    while (in.read(buf.clear()) >= 0) {
-                        md5.update(buf.flip());
-                    }
-                    f.complete(Digests.hex(md5.digest()));
-                    return;
-                } catch (ContentTracker.StaleGenerationException e) {
-                    log.debug("content layout changed; digest restarts");
-                } catch (IOException | RuntimeException e) {
-                    f.completeExceptionally(e);
-                    return;
-                }
-            }
-        });
-    }
-
-    /** The content length is known (or known to be unknown): bytes can flow. */
-    void started(long contentLength) {
-        length.complete(contentLength);
+        return ctx.cancelled();
     }
 
     void run() {
-        Timeline.event("download_start", taskId, cid);
+        ctx.event("download_start");
         try {
             DownloadResult r = execute();
-            length.complete(r.length());
+            ctx.moveTo(DownloadPhase.DONE);
+            ctx.length().complete(r.length());
             result.complete(r);
         } catch (DownloadException e) {
-            if (localWriteFailed) {
+            if (ctx.localWriteFailed()) {
                 // before the result completes: whoever waits for it must find the space given back
-                fetcher.abortAll();
-                work.discard();
+                ctx.fetcher.abortAll();
+                ctx.work.discard();
             }
-            tracker.fail(e);
-            length.completeExceptionally(e);
-            result.completeExceptionally(e);
+            fail(e);
         } catch (Throwable t) {
-            log.error("download of {} failed unexpectedly", request.url(), t);
-            DownloadException e = new DownloadException(Failure.LOCAL_ERROR, t.toString(), t);
-            tracker.fail(e);
-            length.completeExceptionally(e);
-            result.completeExceptionally(e);
+            log.error("download of {} failed unexpectedly", ctx.request.url(), t);
+            fail(new DownloadException(Failure.LOCAL_ERROR, t.toString(), t));
         } finally {
-            fetcher.abortAll();
-            work.close();
+            ctx.fetcher.abortAll();
+            ctx.work.close();
         }
     }
 
+    private void fail(DownloadException e) {
+        if (!ctx.phase().terminal()) {
+            ctx.moveTo(DownloadPhase.FAILED);
+        }
+        ctx.tracker.fail(e);
+        ctx.length().completeExceptionally(e);
+        result.completeExceptionally(e);
+    }
+
+    /** The phases: P2P when there are supernodes (back to source when that fails and may), else the source. */
     private DownloadResult execute() throws DownloadException {
-        Pattern pattern = request.pattern();
-        String expectedMd5 = request.md5();
-        if (pattern != Pattern.SOURCE) {
+        DownloadRequest request = ctx.request;
+        if (request.pattern() != Pattern.SOURCE) {
             if (request.nodes().isEmpty()) {
                 if (request.notbs()) {
                     throw new DownloadException(Failure.NO_SUPERNODE,
@@ -249,43 +161,35 @@ public final class Download {
                 }
                 log.warn("no supernode given; downloading {} from the source", request.url());
             } else {
-                try {
-                    TaskFinish finish = new P2pSession(this).run();
-                    Timeline.event("p2p_done", taskId, cid);
+                TaskFinish finish = p2pOrFallback();
+                if (finish != null) {
+                    ctx.event("p2p_done");
                     return finishP2p(finish);
-                } catch (DownloadException e) {
-                    if (request.notbs() || !fallbackAllowed(e.failure())) {
-                        throw e;
-                    }
-                    log.warn("P2P download failed ({}); going back to the source {}", e.getMessage(), request.url());
                 }
             }
         }
-        Timeline.event("source_start", taskId, cid);
-        new SourceSession(this).run();
-        Timeline.event("source_end", taskId, cid);
-        return finish(expectedMd5);
+        ctx.moveTo(DownloadPhase.SOURCE);
+        ctx.event("source_start");
+        new SourceSession(ctx).run();
+        ctx.event("source_end");
+        return finish(request.md5(), false);
+    }
+
+    /** The P2P phases; null when they failed in a way that the source may make good. */
+    private TaskFinish p2pOrFallback() throws DownloadException {
+        try {
+            return new P2pSession(ctx).run();
+        } catch (DownloadException e) {
+            if (ctx.request.notbs() || !fallbackAllowed(e.failure())) {
+                throw e;
+            }
+            log.warn("P2P download failed ({}); going back to the source {}", e.getMessage(), ctx.request.url());
+            return null;
+        }
     }
 
     private static boolean fallbackAllowed(Failure f) {
         return f == Failure.NO_SUPERNODE || f == Failure.SOURCE_ERROR;
-    }
-
-    /** The md5 of the content as it is on disk (the in-order digest, started now if not yet). */
-    private String wholeFileMd5() throws DownloadException {
-        startDigest();
-        Timeline.event("md5_wait", taskId, cid);
-        try {
-            long wait = deadlineNanos == Long.MAX_VALUE ? TimeUnit.HOURS.toNanos(24) : deadlineNanos - System.nanoTime();
-            return digest.get(Math.max(1, wait), TimeUnit.NANOSECONDS);
-        } catch (TimeoutException e) {
-            throw new DownloadException(Failure.TIMEOUT, "timed out verifying the file's md5");
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new DownloadException(Failure.CANCELLED, "interrupted");
-        } catch (ExecutionException e) {
-            throw new DownloadException(Failure.LOCAL_ERROR, "cannot read back " + work.temp() + ": " + e.getCause(), e);
-        }
     }
 
     /**
@@ -297,29 +201,33 @@ public final class Download {
      */
     private DownloadResult finishP2p(TaskFinish finish) throws DownloadException {
         String supernodeMd5 = finish.md5() == null || finish.md5().isEmpty() ? null : finish.md5();
-        if (request.md5() == null && supernodeMd5 != null && counters.unverifiedPieces.get() == 0) {
-            return finish(supernodeMd5.toLowerCase(java.util.Locale.ROOT), true);
+        String userMd5 = ctx.request.md5();
+        if (userMd5 == null && supernodeMd5 != null && ctx.counters.unverifiedPieces.get() == 0) {
+            return finish(supernodeMd5.toLowerCase(Locale.ROOT), true);
         }
-        return finish(request.md5() != null ? request.md5() : supernodeMd5, false);
+        return finish(userMd5 != null ? userMd5 : supernodeMd5, false);
     }
 
-    private DownloadResult finish(String expectedMd5) throws DownloadException {
-        return finish(expectedMd5, false);
-    }
-
-    /** @param impliedMd5 {@code expectedMd5} is what the verified pieces imply: not recomputed */
+    /**
+     * The VERIFYING phase: every byte there, the md5 as expected, the file moved to its output path.
+     *
+     * @param impliedMd5 {@code expectedMd5} is what the verified pieces imply: not recomputed
+     */
     private DownloadResult finish(String expectedMd5, boolean impliedMd5) throws DownloadException {
-        checkAlive();
+        ctx.moveTo(DownloadPhase.VERIFYING);
+        ctx.checkAlive();
+        ContentTracker tracker = ctx.tracker;
+        WorkFiles work = ctx.work;
         if (!tracker.allPresent()) {
             throw new DownloadException(Failure.SOURCE_ERROR, "download ended with "
                     + tracker.contiguous() + " of " + tracker.total() + " bytes");
         }
-        String md5 = impliedMd5 ? expectedMd5 : wholeFileMd5();
-        Timeline.event("md5_done", taskId, cid);
+        String md5 = impliedMd5 ? expectedMd5 : ctx.wholeFileMd5();
+        ctx.event("md5_done");
         if (expectedMd5 != null && !expectedMd5.equalsIgnoreCase(md5)) {
             work.discard();
             throw new DownloadException(Failure.DIGEST_MISMATCH, "md5 of the downloaded file is " + md5
-                    + " (expected " + expectedMd5 + "); nothing written to " + request.output());
+                    + " (expected " + expectedMd5 + "); nothing written to " + ctx.request.output());
         }
         try {
             tracker.moveLocked(() -> {
@@ -327,13 +235,14 @@ public final class Download {
                 tracker.finish(work.output());
             });
         } catch (IOException e) {
-            throw new DownloadException(Failure.LOCAL_ERROR, "cannot write " + request.output() + ": " + e.getMessage(), e);
+            throw new DownloadException(Failure.LOCAL_ERROR, "cannot write " + ctx.request.output() + ": "
+                    + e.getMessage(), e);
         }
-        Timeline.event("committed", taskId, cid);
-        double seconds = (System.nanoTime() - startNanos) / 1e9;
-        DownloadResult r = new DownloadResult(request.url(), work.output(), taskId, tracker.total(), seconds,
-                counters.fromPeers.get(), counters.fromSupernode.get(), counters.fromSource.get(),
-                counters.fromLocal.get(), md5, supernode,
+        ctx.event("committed");
+        double seconds = (System.nanoTime() - ctx.startNanos) / 1e9;
+        Counters c = ctx.counters;
+        DownloadResult r = new DownloadResult(ctx.request.url(), work.output(), ctx.taskId, tracker.total(), seconds,
+                c.fromPeers.get(), c.fromSupernode.get(), c.fromSource.get(), c.fromLocal.get(), md5, ctx.supernode(),
                 impliedMd5 ? DownloadResult.VERIFIED_PIECES : DownloadResult.VERIFIED_FILE);
         log.info("download finished: {}", r.summary());
         return r;

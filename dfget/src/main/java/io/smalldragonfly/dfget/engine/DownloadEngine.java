@@ -1,11 +1,11 @@
 package io.smalldragonfly.dfget.engine;
 
+import io.smalldragonfly.common.util.DaemonThreads;
 import io.smalldragonfly.common.util.RateLimiter;
 import io.smalldragonfly.dfget.store.DataDir;
 import java.io.IOException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -38,13 +38,7 @@ public final class DownloadEngine implements AutoCloseable {
         this.config = config;
         this.totalLimiter = new RateLimiter(config.totalLimit());
         this.dataDir = new DataDir(config.dataDir());
-        AtomicInteger n = new AtomicInteger();
-        ThreadFactory tf = r -> {
-            Thread t = new Thread(r, "dfget-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        };
-        this.executor = Executors.newCachedThreadPool(tf);
+        this.executor = Executors.newCachedThreadPool(DaemonThreads.numbered("dfget"));
     }
 
     public EngineConfig config() {

@@ -40,6 +40,10 @@ import org.slf4j.LoggerFactory;
  * piece just finished, as the original client — fetching the assigned pieces a few at a time,
  * reporting each to {@code /peer/piece/suc} or {@code /peer/piece/error}, until the 600 answer.
  *
+ * <p>Phases: REGISTERING until a supernode takes the task, then P2P; back to REGISTERING when
+ * that supernode stops answering (the task's next one). It works on the download's
+ * {@link DownloadContext}.
+ *
  * <p>Threading: this loop runs on the download's thread and owns the scheduling state
  * ({@code inflight}, {@code pending}); piece workers only write their piece and post an outcome
  * to {@code events}.
@@ -57,7 +61,7 @@ final class P2pSession {
     /** Registrations in a row at a supernode that keeps forgetting the task before giving it up. */
     private static final int MAX_REJOINS = 3;
 
-    private final Download d;
+    private final DownloadContext ctx;
     private final Map<Integer, PieceTask> inflight = new HashMap<>();
     private final LinkedHashMap<Integer, PieceTask> pending = new LinkedHashMap<>();
     private final BlockingQueue<PieceOutcome> events = new LinkedBlockingQueue<>();
@@ -70,10 +74,14 @@ final class P2pSession {
     private int pieceSize;
     private SupernodeClient sn;
     private String snTaskId;
+    /** Registrations in a row because the supernode forgot the task (reset by an answered poll). */
+    private int rejoins;
+    /** The next wait for an outcome while nothing is in flight, growing while the supernode has nothing. */
+    private long idleBackoffMillis;
 
-    P2pSession(Download d) {
-        this.d = d;
-        this.guessCdn = d.request.pattern() == Pattern.CDN && d.request.cdnPort() > 0;
+    P2pSession(DownloadContext ctx) {
+        this.ctx = ctx;
+        this.guessCdn = ctx.request.pattern() == Pattern.CDN && ctx.request.cdnPort() > 0;
     }
 
     TaskFinish run() throws DownloadException {
@@ -85,11 +93,12 @@ final class P2pSession {
     }
 
     private TaskFinish runOnNodes() throws DownloadException {
-        List<SupernodeAddress> order = SupernodeAddress.orderFor(d.taskId, d.request.nodes());
+        List<SupernodeAddress> order = SupernodeAddress.orderFor(ctx.taskId, ctx.request.nodes());
+        ctx.moveTo(DownloadPhase.REGISTERING);
         boolean registered = false;
         DownloadException last = null;
         for (SupernodeAddress node : order) {
-            d.checkAlive();
+            ctx.checkAlive();
             useNode(node);
             RegisterResult reg;
             try {
@@ -103,9 +112,10 @@ final class P2pSession {
             }
             boolean failover = registered;
             registered = true;
-            d.supernode = node.hostPort();
+            ctx.supernode(node.hostPort());
             try {
                 prepare(reg);
+                ctx.moveTo(DownloadPhase.P2P);
                 if (failover) {
                     log.info("failed over to supernode {} (the task's next in --node order)", node);
                 }
@@ -113,6 +123,7 @@ final class P2pSession {
                 return loop();
             } catch (FailoverException e) {
                 log.warn("supernode {} stopped answering ({}); trying the next one", node, e.getMessage());
+                ctx.moveTo(DownloadPhase.REGISTERING);
             }
         }
         if (last != null) {
@@ -128,7 +139,7 @@ final class P2pSession {
         sn = new SupernodeClient(node, Http.plain());
         pending.clear();
         cdnTemplate = null;
-        guessCdn = d.request.pattern() == Pattern.CDN && d.request.cdnPort() > 0;
+        guessCdn = ctx.request.pattern() == Pattern.CDN && ctx.request.cdnPort() > 0;
     }
 
     /**
@@ -138,14 +149,14 @@ final class P2pSession {
      * run are left to the usual check when assigned.
      */
     private void announceHeld() {
-        int extent = d.work.map().extent();
+        int extent = ctx.work.map().extent();
         int told = 0;
         for (int n = 0; n < extent; n++) {
-            if (!d.tracker.has(n)) {
+            if (!ctx.tracker.has(n)) {
                 continue;
             }
             try {
-                sn.reportSuccess(new PieceSuccessReport(snTaskId, d.cid, d.cid,
+                sn.reportSuccess(new PieceSuccessReport(snTaskId, ctx.cid, ctx.cid,
                         PieceRange.of(n, pieceSize).toString()));
                 told++;
             } catch (IOException e) {
@@ -172,14 +183,14 @@ final class P2pSession {
     }
 
     private RegisterResult register() throws IOException, DownloadException {
-        DownloadRequest r = d.request;
-        EngineConfig c = d.engine.config();
-        RegisterRequest req = new RegisterRequest(d.cid, d.engine.peerIp(d.request), c.hostName(), sn.node().host(), c.uploadPort(),
-                "/peer/file/" + d.taskFileName, r.callSystem(), Version.CURRENT, r.dfdaemon(), r.url(), r.taskUrl(),
+        DownloadRequest r = ctx.request;
+        EngineConfig c = ctx.engine.config();
+        RegisterRequest req = new RegisterRequest(ctx.cid, ctx.engine.peerIp(ctx.request), c.hostName(), sn.node().host(), c.uploadPort(),
+                "/peer/file/" + ctx.taskFileName, r.callSystem(), Version.CURRENT, r.dfdaemon(), r.url(), r.taskUrl(),
                 r.md5(), r.identifier(), r.headers(), r.insecure(), List.of());
-        Timeline.event("register_sent", d.taskId, d.cid);
+        ctx.event("register_sent");
         ApiResponse res = sn.register(req);
-        Timeline.event("register_answer", d.taskId, d.cid, "code", res.code());
+        ctx.event("register_answer", "code", res.code());
         ResultCode code;
         try {
             code = res.resultCode();
@@ -203,8 +214,8 @@ final class P2pSession {
 
     private void prepare(RegisterResult reg) throws DownloadException {
         snTaskId = reg.taskId();
-        if (!snTaskId.equals(d.taskId)) {
-            log.info("supernode task id {} differs from the local {}", snTaskId, d.taskId);
+        if (!snTaskId.equals(ctx.taskId)) {
+            log.info("supernode task id {} differs from the local {}", snTaskId, ctx.taskId);
         }
         pieceSize = reg.pieceSize();
         long length = reg.fileLength() >= 0 ? reg.fileLength() : -1;
@@ -215,123 +226,163 @@ final class P2pSession {
         }
         boolean fresh;
         try {
-            fresh = d.work.open(pieceSize, length);
+            fresh = ctx.work.open(pieceSize, length);
         } catch (IOException e) {
             throw new DownloadException(Failure.LOCAL_ERROR, e.getMessage(), e);
         }
-        d.tracker.usePieces(pieceSize, length, fresh);
-        int extent = d.work.map().extent();
+        ctx.tracker.usePieces(pieceSize, length, fresh);
+        int extent = ctx.work.map().extent();
         candidates = new boolean[extent];
         for (int n = 0; n < extent; n++) {
-            candidates[n] = d.work.map().contentLength(n) >= 0 && !d.tracker.has(n);
+            candidates[n] = ctx.work.map().contentLength(n) >= 0 && !ctx.tracker.has(n);
         }
-        if (d.engine.config().uploadPort() > 0) {
-            d.work.link(d.engine.dataDir(), d.taskFileName,
-                    new TaskMeta(snTaskId, d.cid, sn.node().hostPort(), d.request.url()));
+        if (ctx.engine.config().uploadPort() > 0) {
+            ctx.work.link(ctx.engine.dataDir(), ctx.taskFileName,
+                    new TaskMeta(snTaskId, ctx.cid, sn.node().hostPort(), ctx.request.url()));
         }
-        if (d.request.md5() != null) {
-            d.startDigest(); // the user's --md5 is checked against the bytes themselves, overlapping the download
+        if (ctx.request.md5() != null) {
+            ctx.startDigest(); // the user's --md5 is checked against the bytes themselves, overlapping the download
         }
-        d.started(length);
+        ctx.started(length);
         // no query string in the log: signed URLs carry credentials there (dfdaemon's logs must not)
-        String url = d.request.url();
-        Timeline.event("registered", d.taskId, d.cid, "pieceSize", pieceSize);
+        String url = ctx.request.url();
+        ctx.event("registered", "pieceSize", pieceSize);
         log.info("registered {} with supernode {}: task {} length {} pieceSize {}",
                 url.indexOf('?') < 0 ? url : url.substring(0, url.indexOf('?')) + "?…", sn.node(),
                 snTaskId, length, pieceSize);
     }
 
+    /** The P2P phase at one supernode: poll, queue what it assigns, fetch, report, until it says 600. */
     private TaskFinish loop() throws DownloadException, FailoverException {
-        PeerTaskRequest next = PeerTaskRequest.first(d.cid, snTaskId);
-        long backoff = 0;
-        int rejoins = 0;
+        PeerTaskRequest next = PeerTaskRequest.first(ctx.cid, snTaskId);
+        rejoins = 0;
+        idleBackoffMillis = 0;
         while (true) {
-            d.checkAlive();
-            ApiResponse r;
-            try {
-                Timeline.event("poll_sent", d.taskId, d.cid, "inflight", inflight.size());
-                r = poll(next);
-                Timeline.event("poll_answer", d.taskId, d.cid, "code", r.code());
-                rejoins = 0;
-            } catch (SupernodeClient.ForgottenException e) {
-                if (++rejoins > MAX_REJOINS) {
-                    throw new FailoverException(e.getMessage() + ", again after registering " + MAX_REJOINS + " times");
-                }
-                log.warn("{}; registering there again", e.getMessage());
-                rejoin();
-                next = PeerTaskRequest.first(d.cid, snTaskId);
+            ctx.checkAlive();
+            ApiResponse answer = pollOrRejoin(next);
+            if (answer == null) {
+                next = PeerTaskRequest.first(ctx.cid, snTaskId); // registered again: start over there
                 continue;
             }
-            ResultCode code;
-            try {
-                code = r.resultCode();
-            } catch (ProtocolException e) {
-                throw new FailoverException(e.getMessage());
+            TaskFinish finish = onAnswer(answer);
+            if (finish != null) {
+                return finish;
             }
-            switch (code) {
-                case PEER_CONTINUE -> {
-                    List<PieceTask> tasks;
-                    try {
-                        tasks = r.data(PIECES);
-                    } catch (ProtocolException e) {
-                        throw new FailoverException("bad 601 answer: " + e.getMessage());
-                    }
-                    for (PieceTask t : tasks) {
-                        Timeline.piece("assigned", d.taskId, d.cid, t.pieceNum(), t.cid(), -1);
-                        if (t.fromSupernode() && cdnTemplate == null) {
-                            cdnTemplate = t;
-                            d.engine.cdnLocation(sn.node(), t.peerIp(), t.peerPort());
-                        }
-                        if (d.tracker.has(t.pieceNum())) {
-                            // The supernode thinks we lack a piece we hold (it drops a holder's piece
-                            // when a peer failed to fetch it, e.g. before our upload server listened):
-                            // say we hold it, or it would assign the piece to us forever.
-                            reportHeld(t);
-                        } else if (!inflight.containsKey(t.pieceNum())) {
-                            pending.remove(t.pieceNum());
-                            pending.put(t.pieceNum(), t);
-                        }
-                    }
-                }
-                case PEER_FINISH -> {
-                    TaskFinish f;
-                    try {
-                        f = r.data(TaskFinish.class);
-                    } catch (ProtocolException e) {
-                        throw new FailoverException("bad 600 answer: " + e.getMessage());
-                    }
-                    drainInflight();
-                    return checkFinish(f);
-                }
-                case PEER_WAIT, PEER_LIMITED -> { }
-                default -> throw new DownloadException(Failure.SOURCE_ERROR, "supernode " + sn.node()
-                        + " failed the task: " + r.code() + " " + (r.msg() == null ? code : r.msg()));
-            }
-            while (inflight.size() < d.engine.config().parallelPieces() && !pending.isEmpty()) {
-                Iterator<PieceTask> it = pending.values().iterator();
-                PieceTask t = it.next();
-                it.remove();
-                start(t);
-            }
-            PieceOutcome o;
-            if (inflight.isEmpty()) {
-                backoff = backoff == 0 ? 50 : Math.min(1000, backoff * 2);
-                o = awaitEvent(backoff);
-                if (o == null) {
-                    continue; // ask again with the same report
-                }
-            } else {
-                do {
-                    o = awaitEvent(250);
-                } while (o == null);
-            }
-            backoff = 0;
-            next = handle(o);
+            startPending();
+            PieceOutcome o = awaitOutcome();
+            if (o != null) {
+                next = handle(o);
+            } // else: ask again with the same report
         }
     }
 
+    /**
+     * One poll; null when the supernode had forgotten the task and this peer registered there again.
+     * A supernode that keeps forgetting it is given up after {@link #MAX_REJOINS}.
+     */
+    private ApiResponse pollOrRejoin(PeerTaskRequest req) throws DownloadException, FailoverException {
+        try {
+            ctx.event("poll_sent", "inflight", inflight.size());
+            ApiResponse r = poll(req);
+            ctx.event("poll_answer", "code", r.code());
+            rejoins = 0;
+            return r;
+        } catch (SupernodeClient.ForgottenException e) {
+            if (++rejoins > MAX_REJOINS) {
+                throw new FailoverException(e.getMessage() + ", again after registering " + MAX_REJOINS + " times");
+            }
+            log.warn("{}; registering there again", e.getMessage());
+            rejoin();
+            return null;
+        }
+    }
+
+    /** Acts on a poll's answer: queues the pieces it assigns; returns the task's end when it says so (600). */
+    private TaskFinish onAnswer(ApiResponse r) throws DownloadException, FailoverException {
+        ResultCode code;
+        try {
+            code = r.resultCode();
+        } catch (ProtocolException e) {
+            throw new FailoverException(e.getMessage());
+        }
+        switch (code) {
+            case PEER_CONTINUE -> {
+                try {
+                    queue(r.data(PIECES));
+                } catch (ProtocolException e) {
+                    throw new FailoverException("bad 601 answer: " + e.getMessage());
+                }
+            }
+            case PEER_FINISH -> {
+                TaskFinish f;
+                try {
+                    f = r.data(TaskFinish.class);
+                } catch (ProtocolException e) {
+                    throw new FailoverException("bad 600 answer: " + e.getMessage());
+                }
+                drainInflight();
+                return checkFinish(f);
+            }
+            case PEER_WAIT, PEER_LIMITED -> { }
+            default -> throw new DownloadException(Failure.SOURCE_ERROR, "supernode " + sn.node()
+                    + " failed the task: " + r.code() + " " + (r.msg() == null ? code : r.msg()));
+        }
+        return null;
+    }
+
+    /** Queues assigned pieces not yet here nor in flight; learns the CDN's address from its assignments. */
+    private void queue(List<PieceTask> tasks) {
+        for (PieceTask t : tasks) {
+            Timeline.piece("assigned", ctx.taskId, ctx.cid, t.pieceNum(), t.cid(), -1);
+            if (t.fromSupernode() && cdnTemplate == null) {
+                cdnTemplate = t;
+                ctx.engine.cdnLocation(sn.node(), t.peerIp(), t.peerPort());
+            }
+            if (ctx.tracker.has(t.pieceNum())) {
+                // The supernode thinks we lack a piece we hold (it drops a holder's piece
+                // when a peer failed to fetch it, e.g. before our upload server listened):
+                // say we hold it, or it would assign the piece to us forever.
+                reportHeld(t);
+            } else if (!inflight.containsKey(t.pieceNum())) {
+                pending.remove(t.pieceNum());
+                pending.put(t.pieceNum(), t);
+            }
+        }
+    }
+
+    /** Starts queued pieces, oldest assignment first, up to {@code parallelPieces} in flight. */
+    private void startPending() {
+        while (inflight.size() < ctx.engine.config().parallelPieces() && !pending.isEmpty()) {
+            Iterator<PieceTask> it = pending.values().iterator();
+            PieceTask t = it.next();
+            it.remove();
+            start(t);
+        }
+    }
+
+    /**
+     * The next piece outcome. With pieces in flight, waits for one; with none, waits a little
+     * (50 ms doubling to 1 s while nothing comes) and returns null, so the supernode is asked again.
+     */
+    private PieceOutcome awaitOutcome() throws DownloadException {
+        PieceOutcome o;
+        if (inflight.isEmpty()) {
+            idleBackoffMillis = idleBackoffMillis == 0 ? 50 : Math.min(1000, idleBackoffMillis * 2);
+            o = awaitEvent(idleBackoffMillis);
+            if (o == null) {
+                return null;
+            }
+        } else {
+            do {
+                o = awaitEvent(250);
+            } while (o == null);
+        }
+        idleBackoffMillis = 0;
+        return o;
+    }
+
     private PieceOutcome awaitEvent(long millis) throws DownloadException {
-        d.checkAlive();
+        ctx.checkAlive();
         try {
             return events.poll(millis, TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
@@ -376,27 +427,27 @@ final class P2pSession {
         boolean candidate = n < candidates.length && candidates[n];
         long framed = framedLength(t);
         long offset = (long) n * (pieceSize - PieceFraming.OVERHEAD);
-        long deadline = d.pieceDeadline(pieceSize);
-        Timeline.piece("fetch_queued", d.taskId, d.cid, n, t.cid(), -1);
-        d.engine.executor().execute(() -> {
-            Timeline.piece("fetch_start", d.taskId, d.cid, n, t.cid(), -1);
+        long deadline = ctx.pieceDeadline(pieceSize);
+        Timeline.piece("fetch_queued", ctx.taskId, ctx.cid, n, t.cid(), -1);
+        ctx.engine.executor().execute(() -> {
+            Timeline.piece("fetch_start", ctx.taskId, ctx.cid, n, t.cid(), -1);
             PieceOutcome o = null;
             try {
                 if (candidate) {
-                    int len = d.work.map().contentLength(n);
-                    if (len >= 0 && PieceFetcher.verifyLocal(d.work.channel(), offset, len, pieceSize, t)) {
-                        d.counters.fromLocal.addAndGet(len);
+                    int len = ctx.work.map().contentLength(n);
+                    if (len >= 0 && PieceFetcher.verifyLocal(ctx.work.channel(), offset, len, pieceSize, t)) {
+                        ctx.counters.fromLocal.addAndGet(len);
                         o = PieceOutcome.ok(t, len, true);
                     } else {
-                        d.work.map().clear(n);
+                        ctx.work.map().clear(n);
                     }
                 }
                 if (o == null) {
-                    o = d.fetcher.fetch(t, pieceSize, framed, d.work.channel(), offset, deadline, d::cancelled,
-                            d.counters);
+                    o = ctx.fetcher.fetch(t, pieceSize, framed, ctx.work.channel(), offset, deadline, ctx::cancelled,
+                            ctx.counters);
                 }
                 if (o.success()) {
-                    d.work.map().mark(n, o.contentLength());
+                    ctx.work.map().mark(n, o.contentLength());
                 }
             } catch (IOException e) {
                 // verifying or recording a piece touches only this host's files
@@ -414,7 +465,7 @@ final class P2pSession {
         if (t.fromSupernode()) {
             return t;
         }
-        boolean cdnOnly = d.request.pattern() == Pattern.CDN;
+        boolean cdnOnly = ctx.request.pattern() == Pattern.CDN;
         boolean badPeer = peerFailures.getOrDefault(t.cid(), 0) >= BAD_PEER_FAILURES;
         if (!cdnOnly && !badPeer) {
             return t;
@@ -426,12 +477,12 @@ final class P2pSession {
         if (cdnTemplate != null) {
             ip = cdnTemplate.peerIp();
             port = cdnTemplate.peerPort();
-        } else if (d.engine.cdnLocation(sn.node()) != null) {
-            ip = d.engine.cdnLocation(sn.node()).getHostString();
-            port = d.engine.cdnLocation(sn.node()).getPort();
+        } else if (ctx.engine.cdnLocation(sn.node()) != null) {
+            ip = ctx.engine.cdnLocation(sn.node()).getHostString();
+            port = ctx.engine.cdnLocation(sn.node()).getPort();
         } else if (cdnOnly && guessCdn) {
             ip = sn.node().host();
-            port = d.request.cdnPort();
+            port = ctx.request.cdnPort();
         } else {
             return t;
         }
@@ -449,7 +500,7 @@ final class P2pSession {
         if (fromMd5 >= 0) {
             return fromMd5;
         }
-        long total = d.tracker.total();
+        long total = ctx.tracker.total();
         if (total >= 0) {
             long content = Math.min(pieceSize - PieceFraming.OVERHEAD,
                     total - (long) t.pieceNum() * (pieceSize - PieceFraming.OVERHEAD));
@@ -458,6 +509,7 @@ final class P2pSession {
         return -1;
     }
 
+    /** Records a piece's outcome; returns the next poll, which carries it to the supernode. */
     private PeerTaskRequest handle(PieceOutcome o) throws DownloadException {
         PieceTask t = o.task();
         int n = t.pieceNum();
@@ -466,38 +518,49 @@ final class P2pSession {
             candidates[n] = false;
         }
         logPiece(t, o.success() ? PieceResult.SEMI_SUCCESS : PieceResult.FAIL);
-        Timeline.piece(o.success() ? "handled" : "piece_failed", d.taskId, d.cid, n, t.cid(), o.contentLength());
-        if (o.success()) {
-            d.tracker.markPiece(n, o.contentLength());
-            // The next poll carries this success too (701/503 with the range, all the original
-            // supernode reads); /peer/piece/suc is for 1.x supernodes. Sent beside the poll rather
-            // than before it: waiting for its answer held every next poll 30-100 ms (timeline).
-            SupernodeClient client = sn;
-            PieceSuccessReport report = new PieceSuccessReport(snTaskId, d.cid, t.cid(), t.range());
-            d.engine.executor().execute(() -> {
-                try {
-                    client.reportSuccess(report);
-                    Timeline.piece("reported", d.taskId, d.cid, n, t.cid(), -1);
-                } catch (IOException e) {
-                    log.warn("piece {} success report failed: {}", n, e.getMessage());
-                }
-            });
-            return new PeerTaskRequest(d.cid, t.cid(), snTaskId, t.range(), PeerTaskStatus.RUNNING,
-                    PieceResult.SEMI_SUCCESS);
-        }
+        Timeline.piece(o.success() ? "handled" : "piece_failed", ctx.taskId, ctx.cid, n, t.cid(), o.contentLength());
+        return o.success() ? succeeded(o) : failed(o);
+    }
+
+    private PeerTaskRequest succeeded(PieceOutcome o) {
+        PieceTask t = o.task();
+        int n = t.pieceNum();
+        ctx.tracker.markPiece(n, o.contentLength());
+        // The next poll carries this success too (701/503 with the range, all the original
+        // supernode reads); /peer/piece/suc is for 1.x supernodes. Sent beside the poll rather
+        // than before it: waiting for its answer held every next poll 30-100 ms (timeline).
+        SupernodeClient client = sn;
+        PieceSuccessReport report = new PieceSuccessReport(snTaskId, ctx.cid, t.cid(), t.range());
+        ctx.engine.executor().execute(() -> {
+            try {
+                client.reportSuccess(report);
+                Timeline.piece("reported", ctx.taskId, ctx.cid, n, t.cid(), -1);
+            } catch (IOException e) {
+                log.warn("piece {} success report failed: {}", n, e.getMessage());
+            }
+        });
+        return new PeerTaskRequest(ctx.cid, t.cid(), snTaskId, t.range(), PeerTaskStatus.RUNNING,
+                PieceResult.SEMI_SUCCESS);
+    }
+
+    private PeerTaskRequest failed(PieceOutcome o) throws DownloadException {
+        PieceTask t = o.task();
+        int n = t.pieceNum();
         if (o.localError()) {
             // Our own disk: no error report (the holder is fine), no retry elsewhere, no source.
-            throw d.localWriteFailure(o.message());
+            throw ctx.localWriteFailure(o.message());
         }
         log.warn("piece {} from {} ({}:{}) failed: {}", n, t.cid(), t.peerIp(), t.peerPort(), o.message());
-        if (t.fromSupernode() && cdnTemplate == null && d.engine.cdnLocation(sn.node()) == null) {
+        PeerTaskRequest next = new PeerTaskRequest(ctx.cid, t.cid(), snTaskId, t.range(), PeerTaskStatus.RUNNING,
+                PieceResult.FAIL);
+        if (t.fromSupernode() && cdnTemplate == null && ctx.engine.cdnLocation(sn.node()) == null) {
             // Our guess of the CDN's port was wrong: fetch what the supernode assigns from now on.
             guessCdn = false;
             log.warn("the supernode's CDN is not at {}:{} (--cdnport); taking pieces where assigned", t.peerIp(),
                     t.peerPort());
-            return new PeerTaskRequest(d.cid, t.cid(), snTaskId, t.range(), PeerTaskStatus.RUNNING, PieceResult.FAIL);
+            return next;
         }
-        if (!d.cancelled()) {
+        if (!ctx.cancelled()) {
             peerFailures.merge(t.cid(), 1, Integer::sum);
             int failures = pieceFailures.merge(n, 1, Integer::sum);
             if (failures >= MAX_PIECE_FAILURES) {
@@ -508,19 +571,19 @@ final class P2pSession {
                 pause(Math.min(500, 50L * failures)); // the same piece keeps failing: do not hammer its holder
             }
             try {
-                sn.reportError(new PieceErrorReport(snTaskId, t.range(), d.cid, t.cid(), t.peerIp(),
+                sn.reportError(new PieceErrorReport(snTaskId, t.range(), ctx.cid, t.cid(), t.peerIp(),
                         o.realMd5() == null ? "" : o.realMd5(), t.md5(), o.errorType()));
             } catch (IOException e) {
                 log.warn("piece {} error report failed: {}", n, e.getMessage());
             }
         }
-        return new PeerTaskRequest(d.cid, t.cid(), snTaskId, t.range(), PeerTaskStatus.RUNNING, PieceResult.FAIL);
+        return next;
     }
 
     private void reportHeld(PieceTask t) {
         log.info("supernode assigned piece {} again, which is already here; reporting it held", t.pieceNum());
         try {
-            sn.reportSuccess(new PieceSuccessReport(snTaskId, d.cid, t.cid(), t.range()));
+            sn.reportSuccess(new PieceSuccessReport(snTaskId, ctx.cid, t.cid(), t.range()));
         } catch (IOException e) {
             log.warn("piece {} success report failed: {}", t.pieceNum(), e.getMessage());
         }
@@ -552,13 +615,13 @@ final class P2pSession {
     }
 
     private TaskFinish checkFinish(TaskFinish f) throws DownloadException {
-        long total = d.tracker.total();
+        long total = ctx.tracker.total();
         if (total < 0) {
             long pieces = (f.fileLength() + pieceSize - 1) / pieceSize;
             total = f.fileLength() - pieces * PieceFraming.OVERHEAD;
-            d.tracker.total(total);
+            ctx.tracker.total(total);
             try {
-                d.work.map().setContentLength(total);
+                ctx.work.map().setContentLength(total);
             } catch (IOException e) {
                 throw new DownloadException(Failure.LOCAL_ERROR, e.getMessage(), e);
             }
@@ -569,9 +632,9 @@ final class P2pSession {
             throw new DownloadException(Failure.DIGEST_MISMATCH, "supernode reports " + f.fileLength()
                     + " framed bytes (expected " + framed + " for " + total + " content bytes)");
         }
-        if (!d.tracker.allPresent()) {
+        if (!ctx.tracker.allPresent()) {
             throw new DownloadException(Failure.SOURCE_ERROR, "supernode finished the task but "
-                    + (total - d.tracker.contiguous()) + " bytes are missing");
+                    + (total - ctx.tracker.contiguous()) + " bytes are missing");
         }
         return f;
     }
@@ -581,7 +644,7 @@ final class P2pSession {
         if (inflight.isEmpty()) {
             return;
         }
-        d.fetcher.abortAll();
+        ctx.fetcher.abortAll();
         long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (!inflight.isEmpty() && System.nanoTime() < until) {
             try {
@@ -589,7 +652,7 @@ final class P2pSession {
                 if (o != null) {
                     inflight.remove(o.task().pieceNum());
                     if (o.success()) {
-                        d.tracker.markPiece(o.task().pieceNum(), o.contentLength());
+                        ctx.tracker.markPiece(o.task().pieceNum(), o.contentLength());
                     }
                 }
             } catch (InterruptedException e) {

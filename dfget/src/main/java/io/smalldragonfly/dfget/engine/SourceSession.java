@@ -23,7 +23,8 @@ import org.slf4j.LoggerFactory;
  * Back to source: the file straight from its URL with the user's headers. A first request asks for
  * {@code bytes=0-0}; a 206 with the full length means the source takes ranges, and the file is then
  * fetched as piece-sized ranges a few at a time (resumable through the piece map); a 200 is read
- * through sequentially.
+ * through sequentially. The SOURCE phase of a download; it works on the download's
+ * {@link DownloadContext}.
  */
 final class SourceSession {
 
@@ -32,10 +33,10 @@ final class SourceSession {
             java.util.regex.Pattern.compile("bytes\\s+(\\d+)-(\\d+)/(\\d+|\\*)|bytes\\s+\\*/(\\d+)");
     private static final int ATTEMPTS = 3;
 
-    private final Download d;
+    private final DownloadContext d;
     private final RateLimiter[] limiters;
 
-    SourceSession(Download d) {
+    SourceSession(DownloadContext d) {
         this.d = d;
         this.limiters = new RateLimiter[] {d.localLimiter, d.engine.totalLimiter()};
     }

@@ -1,6 +1,9 @@
 package io.smalldragonfly.dfget.engine;
 
 import io.smalldragonfly.common.cluster.NodeOrder;
+import java.io.IOException;
+import java.net.DatagramSocket;
+import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -81,6 +84,24 @@ public record SupernodeAddress(String host, int port, int weight) {
      */
     public static List<SupernodeAddress> orderFor(String taskId, List<SupernodeAddress> nodes) {
         return NodeOrder.order(taskId, nodes, a -> NodeOrder.key(a.host(), a.port()), SupernodeAddress::weight);
+    }
+
+    /**
+     * This host's address that routes to the first of {@code nodes} (a connected UDP socket: no
+     * packet is sent), as the address other peers reach this one at; 127.0.0.1 when there is no
+     * node, no route, or only an IPv6 one.
+     */
+    public static String routeIp(List<SupernodeAddress> nodes) {
+        if (nodes.isEmpty()) {
+            return "127.0.0.1";
+        }
+        try (DatagramSocket s = new DatagramSocket()) {
+            s.connect(new InetSocketAddress(nodes.get(0).host(), nodes.get(0).port()));
+            String a = s.getLocalAddress().getHostAddress();
+            return a.equals("0.0.0.0") || a.contains(":") ? "127.0.0.1" : a;
+        } catch (IOException | RuntimeException e) {
+            return "127.0.0.1";
+        }
     }
 
     public String hostPort() {

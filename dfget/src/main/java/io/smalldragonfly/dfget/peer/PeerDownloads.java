@@ -1,5 +1,6 @@
 package io.smalldragonfly.dfget.peer;
 
+import io.smalldragonfly.common.util.DaemonThreads;
 import io.smalldragonfly.dfget.engine.Download;
 import io.smalldragonfly.dfget.engine.DownloadEngine;
 import io.smalldragonfly.dfget.engine.DownloadRequest;
@@ -35,11 +36,8 @@ public final class PeerDownloads implements AutoCloseable {
 
     private final String token;
     private final Map<Path, Running> running = new ConcurrentHashMap<>();
-    private final ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "peer-downloads");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(
+            DaemonThreads.named("peer-downloads"));
     private volatile DownloadEngine engine;
     private volatile RateShare rateShare;
     private volatile Runnable onActivity = () -> { };

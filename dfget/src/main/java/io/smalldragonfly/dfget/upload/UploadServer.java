@@ -2,6 +2,7 @@ package io.smalldragonfly.dfget.upload;
 
 import io.smalldragonfly.common.http.NettyServer;
 import io.smalldragonfly.common.protocol.ServiceDownReport;
+import io.smalldragonfly.common.util.DaemonThreads;
 import io.smalldragonfly.common.util.RateLimiter;
 import io.smalldragonfly.dfget.engine.SupernodeAddress;
 import io.smalldragonfly.dfget.engine.SupernodeClient;
@@ -84,11 +85,7 @@ public final class UploadServer implements AutoCloseable {
                 config.maxUploads(), control, () -> activity.set(System.currentTimeMillis()), downloads);
         NettyServer server = NettyServer.start("upload", config.host(), config.port(), 0, init);
         port[0] = server.port();
-        ScheduledExecutorService sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "upload-expiry");
-            t.setDaemon(true);
-            return t;
-        });
+        ScheduledExecutorService sweeper = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("upload-expiry"));
         UploadServer s = new UploadServer(config, store, server, activity, sweeper, control);
         long every = Math.max(200, Math.min(config.expireTime().toMillis() / 3, 10_000));
         sweeper.scheduleWithFixedDelay(s::sweepExpired, every, every, TimeUnit.MILLISECONDS);

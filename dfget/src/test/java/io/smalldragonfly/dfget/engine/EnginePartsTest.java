@@ -39,6 +39,12 @@ class EnginePartsTest {
     }
 
     @Test
+    void thePeerIpIsTheAddressRoutingToTheFirstNodeElseLoopback() {
+        assertThat(SupernodeAddress.routeIp(List.of())).isEqualTo("127.0.0.1");
+        assertThat(SupernodeAddress.routeIp(List.of(SupernodeAddress.of("127.0.0.1", 8002)))).isEqualTo("127.0.0.1");
+    }
+
+    @Test
     void heavierNodesAreFirstForMoreTasksAndEveryPeerOfATaskAgrees() {
         SupernodeAddress heavy = new SupernodeAddress("a", 1, 9);
         SupernodeAddress light = new SupernodeAddress("b", 1, 1);

@@ -6,6 +6,7 @@ import io.smalldragonfly.common.piece.PieceLayout;
 import io.smalldragonfly.common.piece.PieceSizePolicy;
 import io.smalldragonfly.common.protocol.ResultCode;
 import io.smalldragonfly.common.task.TaskId;
+import io.smalldragonfly.common.util.DaemonThreads;
 import io.smalldragonfly.common.util.Digests;
 import io.smalldragonfly.supernode.SupernodeConfig;
 import io.smalldragonfly.supernode.scheduler.PieceInfo;
@@ -33,7 +34,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -115,24 +115,11 @@ public final class CdnManager implements AutoCloseable {
         this.minFreeDisk = config.minFreeDisk();
         // --source-timeout bounds a stall mid-body too, so that a user can add up the worst case
         this.stallNanos = Math.max(config.sourceTimeout().toNanos(), TimeUnit.MILLISECONDS.toNanos(200));
-        this.watchdog = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "cdn-watchdog");
-            t.setDaemon(true);
-            return t;
-        });
+        this.watchdog = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("cdn-watchdog"));
         watchdog.scheduleWithFixedDelay(this::abortStalled, 500, 500, TimeUnit.MILLISECONDS);
-        AtomicInteger n = new AtomicInteger();
-        this.pool = Executors.newCachedThreadPool(r -> {
-            Thread t = new Thread(r, "cdn-fetch-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
-        AtomicInteger h = new AtomicInteger();
-        this.hashers = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()), r -> {
-            Thread t = new Thread(r, "cdn-hash-" + h.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
+        this.pool = Executors.newCachedThreadPool(DaemonThreads.numbered("cdn-fetch"));
+        this.hashers = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()),
+                DaemonThreads.numbered("cdn-hash"));
         for (TaskId id : store.scan()) {
             store.load(id).ifPresent(m -> {
                 Entry e = new Entry(id);
