@@ -53,7 +53,7 @@ class CacheFullTest {
         origin = TestOrigin.start();
         SupernodeConfig cfg = SupernodeConfig.forTest(home).toBuilder().failureCacheTtl(Duration.ofMinutes(1)).build();
         scheduler = new Scheduler(cfg, 8001, System::nanoTime, SchedulerListener.NONE);
-        cdn = new CdnManager(cfg, scheduler, CdnListener.NONE);
+        cdn = new CdnManager(cfg, scheduler, System::nanoTime, CdnListener.NONE);
     }
 
     @AfterEach
