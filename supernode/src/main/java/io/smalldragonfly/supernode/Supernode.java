@@ -14,6 +14,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,10 +43,11 @@ public final class Supernode implements AutoCloseable {
         this.metrics = new SupernodeMetrics(
                 () -> schedulerRef.get() == null ? 0 : schedulerRef.get().taskCount(),
                 () -> schedulerRef.get() == null ? 0 : schedulerRef.get().peerCount());
-        this.scheduler = new Scheduler(config, config.downloadPort(), System::nanoTime, metrics);
+        LongSupplier clock = System::nanoTime; // the scheduler's and the CDN's: one clock
+        this.scheduler = new Scheduler(config, config.downloadPort(), clock, metrics);
         schedulerRef.set(scheduler);
         metrics.taskPeers(scheduler::peersByTask);
-        this.cdn = new CdnManager(config, scheduler, metrics);
+        this.cdn = new CdnManager(config, scheduler, clock, metrics);
         this.tasks = new TaskManager(cdn, scheduler);
         NettyServer download = null;
         NettyServer api = null;

@@ -55,7 +55,7 @@ class PieceDownloadHandlerTest {
         origin.generated("/f", 5_000_000);
         SupernodeConfig cfg = SupernodeConfig.forTest(home);
         Scheduler s = new Scheduler(cfg, 8001, System::nanoTime, SchedulerListener.NONE);
-        cdn = new CdnManager(cfg, s, new CdnListener() {
+        cdn = new CdnManager(cfg, s, System::nanoTime, new CdnListener() {
             @Override
             public void uploadBytes(long bytes) {
                 uploaded.addAndGet(bytes);

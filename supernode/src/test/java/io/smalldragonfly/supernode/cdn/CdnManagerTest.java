@@ -42,6 +42,8 @@ class CdnManagerTest {
     TestOrigin origin;
     final List<AutoCloseable> open = new ArrayList<>();
     final AtomicLong sourceBytes = new AtomicLong();
+    /** The scheduler's and the CDN's clock (nanos): time-based behaviour moves only when a test advances it. */
+    final AtomicLong clock = new AtomicLong(1_000_000_000L);
 
     @BeforeEach
     void startOrigin() {
@@ -61,8 +63,8 @@ class CdnManagerTest {
     Cdn cdn(UnaryOperator<SupernodeConfig.Builder> tweak) {
         SupernodeConfig cfg = tweak.apply(SupernodeConfig.forTest(home).toBuilder()
                 .failureCacheTtl(Duration.ofMillis(300))).build();
-        Scheduler s = new Scheduler(cfg, 8001, System::nanoTime, SchedulerListener.NONE);
-        CdnManager m = new CdnManager(cfg, s, new CdnListener() {
+        Scheduler s = new Scheduler(cfg, 8001, clock::get, SchedulerListener.NONE);
+        CdnManager m = new CdnManager(cfg, s, clock::get, new CdnListener() {
             @Override
             public void sourceBytes(long bytes) {
                 sourceBytes.addAndGet(bytes);
@@ -96,6 +98,20 @@ class CdnManagerTest {
             out.write(all, off + 4, len);
         }
         return out.toByteArray();
+    }
+
+    void advance(Duration d) {
+        clock.addAndGet(d.toNanos());
+    }
+
+    /**
+     * Once the fetch has read {@code bytes} of the body and the source sends no more, lets more
+     * than the stall limit pass and has the watchdog look.
+     */
+    void stallAfter(Cdn c, long bytes, Duration limit) {
+        await().atMost(Duration.ofSeconds(20)).until(() -> c.cdn().stalls().positions().contains(bytes));
+        advance(limit.plusMillis(1));
+        c.cdn().stalls().check();
     }
 
     Path dataFile(Cdn c, CdnManager.TaskSpec spec) {
@@ -204,13 +220,11 @@ class CdnManagerTest {
         assertThat(origin.count("HEAD", "/missing")).isEqualTo(1);
 
         origin.generated("/missing", 100);
-        await().atMost(Duration.ofSeconds(5)).until(() -> {
-            try {
-                return c.cdn().prepare(spec).join().fileLength() == 100;
-            } catch (CompletionException e) {
-                return false;
-            }
-        });
+        advance(Duration.ofMillis(299));
+        assertThatThrownBy(() -> c.cdn().prepare(spec).join()).cause().hasMessageContaining("404");
+        assertThat(origin.count("HEAD", "/missing")).as("still remembered within the TTL").isEqualTo(1);
+        advance(Duration.ofMillis(1));
+        assertThat(c.cdn().prepare(spec).join().fileLength()).isEqualTo(100);
     }
 
     @Test
@@ -244,14 +258,8 @@ class CdnManagerTest {
         assertThat(partial.pieces()).hasSize(1);
         assertThat(partial.complete()).isFalse();
 
-        await().atMost(Duration.ofSeconds(5)).until(() -> {
-            try {
-                c.cdn().prepare(spec).join();
-                return true;
-            } catch (CompletionException e) {
-                return false;
-            }
-        });
+        advance(Duration.ofMillis(300)); // the failure cache's TTL
+        c.cdn().prepare(spec).join();
         TaskView v = awaitState(c, spec, CdnState.SUCCESS);
         assertThat(v.md5()).isEqualTo(r.md5());
         int perPiece = 4 * 1024 * 1024 - 5;
@@ -311,8 +319,7 @@ class CdnManagerTest {
         for (CdnManager.TaskSpec s : List.of(a, b, cc)) {
             c.cdn().prepare(s).join();
             awaitState(c, s, CdnState.SUCCESS);
-            long t = System.currentTimeMillis();
-            await().until(() -> System.currentTimeMillis() > t + 5); // distinct access times
+            advance(Duration.ofSeconds(1)); // distinct access times
         }
         // a is being served: it stays although it is the least recently used.
         try (PieceFile inUse = c.cdn().acquire(a.taskId().value()).orElseThrow()) {
@@ -328,10 +335,13 @@ class CdnManagerTest {
     @Test
     void unusedTasksExpire() {
         origin.generated("/a", 1000);
-        Cdn c = cdn(b -> b.taskExpiry(Duration.ZERO));
+        Cdn c = cdn(b -> b.taskExpiry(Duration.ofHours(3)));
         CdnManager.TaskSpec a = spec(origin.url("/a"));
         c.cdn().prepare(a).join();
         awaitState(c, a, CdnState.SUCCESS);
+        advance(Duration.ofHours(3).minusMillis(1));
+        assertThat(c.cdn().collectGarbage()).as("used just under the expiry ago").isEmpty();
+        advance(Duration.ofMillis(1));
         assertThat(c.cdn().collectGarbage()).containsExactly(a.taskId().value());
         assertThat(c.cdn().store().scan()).isEmpty();
     }
@@ -358,6 +368,7 @@ class CdnManagerTest {
         Cdn c = cdn(b -> b.sourceTimeout(Duration.ofMillis(300)));
         CdnManager.TaskSpec spec = spec(origin.url("/stuck"));
         c.cdn().prepare(spec).join();
+        stallAfter(c, 1000, Duration.ofMillis(300));
         awaitState(c, spec, CdnState.FAILED);
         CacheMeta meta = c.cdn().store().load(spec.taskId()).orElseThrow();
         assertThat(meta.complete()).isFalse();
@@ -371,6 +382,7 @@ class CdnManagerTest {
         Cdn c = cdn(b -> b.sourceTimeout(Duration.ofMillis(300)));
         CdnManager.TaskSpec spec = spec(origin.url("/stuck"));
         c.cdn().prepare(spec).join();
+        stallAfter(c, 5_000_000, Duration.ofMillis(300));
         awaitState(c, spec, CdnState.FAILED);
         assertThat(c.cdn().store().load(spec.taskId()).orElseThrow().pieces()).hasSize(1);
         assertThat(c.scheduler().view(spec.taskId().value()).orElseThrow().cdnPieces()).isEqualTo(1);
