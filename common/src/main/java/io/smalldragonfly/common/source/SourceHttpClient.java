@@ -286,7 +286,8 @@ public final class SourceHttpClient {
                 for (Object m; (m = decoder.readInbound()) != null; ) {
                     try {
                         if (m instanceof DecoderResultProvider p && p.decoderResult().isFailure()) {
-                            throw notHttp(where, p.decoderResult().cause());
+                            throw m instanceof HttpResponse ? notHttp(where, p.decoderResult().cause())
+                                    : brokenBody(where, p.decoderResult().cause());
                         }
                         if (m instanceof HttpResponse r) {
                             checkHead(where, r);
@@ -338,6 +339,11 @@ public final class SourceHttpClient {
 
     private static SourceAnswerException notHttp(String where, Throwable cause) {
         return new SourceAnswerException("source " + where + " answered something that is not HTTP/1.x ("
+                + abbreviate(String.valueOf(cause.getMessage())) + ")");
+    }
+
+    private static SourceAnswerException brokenBody(String where, Throwable cause) {
+        return new SourceAnswerException("source " + where + " sent a broken body ("
                 + abbreviate(String.valueOf(cause.getMessage())) + ")");
     }
 
@@ -491,7 +497,7 @@ public final class SourceHttpClient {
                     try {
                         if (m instanceof DecoderResultProvider p && p.decoderResult().isFailure()) {
                             done = true;
-                            throw notHttp(where, p.decoderResult().cause());
+                            throw brokenBody(where, p.decoderResult().cause());
                         }
                         if (m instanceof HttpContent c) {
                             pending.writeBytes(c.content());
