@@ -2,6 +2,7 @@ package io.smalldragonfly.dfget.engine;
 
 import io.smalldragonfly.common.log.Timeline;
 import io.smalldragonfly.common.protocol.TaskFinish;
+import io.smalldragonfly.common.source.SourceHttpClient;
 import io.smalldragonfly.common.task.TaskId;
 import io.smalldragonfly.common.util.Digests;
 import io.smalldragonfly.common.util.RateLimiter;
@@ -45,7 +46,7 @@ public final class Download {
     final Counters counters = new Counters();
     final RateLimiter localLimiter;
     final PieceFetcher fetcher;
-    final Http sourceHttp;
+    final SourceHttpClient sourceHttp;
     final long startNanos = System.nanoTime();
     final long deadlineNanos;
     final WorkFiles work;
@@ -56,7 +57,7 @@ public final class Download {
     private volatile boolean localWriteFailed;
     volatile String supernode;
 
-    Download(DownloadEngine engine, DownloadRequest request, String cid, String taskFileName, Http sourceHttp) {
+    Download(DownloadEngine engine, DownloadRequest request, String cid, String taskFileName, SourceHttpClient sourceHttp) {
         this.engine = engine;
         this.request = request;
         this.taskId = TaskId.compute(request.taskUrl(), request.md5(), request.identifier()).value();
