@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 
 /**
  * Fetches a blob straight from its source (the registry, or an origin in proxy mode): the
@@ -41,16 +42,20 @@ public final class DirectBlobFetcher implements BlobFetcher {
     @Override
     public CompletableFuture<BlobStream> fetch(BlobRequest request) {
         CompletableFuture<BlobStream> result = new CompletableFuture<>();
-        executor.execute(() -> {
-            try {
-                result.complete(get(request));
-            } catch (RuntimeException e) {
-                result.completeExceptionally(e);
-            } catch (IOException e) {
-                result.completeExceptionally(new IOException("fetching " + BlobRequest.redact(request.url())
-                        + " failed: " + e.getMessage(), e));
-            }
-        });
+        try {
+            executor.execute(() -> {
+                try {
+                    result.complete(get(request));
+                } catch (RuntimeException e) {
+                    result.completeExceptionally(e);
+                } catch (IOException e) {
+                    result.completeExceptionally(new IOException("fetching " + BlobRequest.redact(request.url())
+                            + " failed: " + e.getMessage(), e));
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            result.completeExceptionally(new IOException("dfdaemon is stopping", e));
+        }
         return result;
     }
 
