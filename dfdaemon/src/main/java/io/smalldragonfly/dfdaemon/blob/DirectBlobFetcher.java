@@ -1,208 +1,74 @@
 package io.smalldragonfly.dfdaemon.blob;
 
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.EventLoopGroup;
-import io.netty.handler.codec.http.DefaultFullHttpRequest;
-import io.netty.handler.codec.http.HttpContent;
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
-import io.netty.handler.codec.http.HttpMethod;
-import io.netty.handler.codec.http.HttpResponse;
-import io.netty.handler.codec.http.HttpUtil;
-import io.netty.handler.codec.http.HttpVersion;
-import io.netty.handler.codec.http.LastHttpContent;
-import io.netty.util.ReferenceCountUtil;
-import io.smalldragonfly.dfdaemon.config.DfdaemonConfig;
+import io.smalldragonfly.common.source.SourceHeaders.Header;
+import io.smalldragonfly.common.source.SourceHttpClient;
+import io.smalldragonfly.common.source.SourceRequest;
+import io.smalldragonfly.common.source.SourceResponse;
 import io.smalldragonfly.dfdaemon.upstream.HopByHop;
 import io.smalldragonfly.dfdaemon.upstream.Upstreams;
 import java.io.IOException;
-import java.net.URI;
-import java.util.LinkedHashMap;
-import java.util.Map;
-import java.util.Objects;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 
 /**
  * Fetches a blob straight from its source (the registry, or an origin in proxy mode): the
  * fallback when P2P fails, and the only path until the dfget engine is plugged in.
  *
- * <p>Follows up to {@value #MAX_REDIRECTS} redirects (registries send blob GETs to pre-signed
- * storage URLs); {@code Authorization} goes only to the original host and port, never to a
- * redirect target elsewhere (a pre-signed URL carries its own credentials, and S3 rejects a
- * second kind). The body streams through a {@link ChannelInputStream}: nothing is buffered
- * beyond its high-water mark.
+ * <p>Goes through the one source client ({@link SourceHttpClient}): redirects (registries send
+ * blob GETs to pre-signed storage URLs) with {@code Authorization} only for the original host and
+ * port, and the stall rule with {@link #SOURCE_TIMEOUT}. The request blocks until the answer's head
+ * is read, on one of the {@code executor}'s threads; the body is read by the proxy's worker
+ * straight from the connection, so a slow client slows the source down (TCP) instead of filling
+ * the heap.
  */
 public final class DirectBlobFetcher implements BlobFetcher {
 
-    static final int MAX_REDIRECTS = 10;
+    /** The longest a source may send nothing (connecting, before its answer, mid-body). */
+    static final Duration SOURCE_TIMEOUT = Duration.ofSeconds(60);
 
-    private static final Logger log = LoggerFactory.getLogger(DirectBlobFetcher.class);
+    private final SourceHttpClient client;
+    private final Executor executor;
 
-    private final Upstreams upstreams;
-    private final EventLoopGroup group;
-
-    public DirectBlobFetcher(Upstreams upstreams, EventLoopGroup group) {
-        this.upstreams = upstreams;
-        this.group = group;
+    public DirectBlobFetcher(Upstreams upstreams, Executor executor) {
+        this.client = SourceHttpClient.builder(SOURCE_TIMEOUT).tls(upstreams::sourceTls).build();
+        this.executor = executor;
     }
 
     @Override
     public CompletableFuture<BlobStream> fetch(BlobRequest request) {
         CompletableFuture<BlobStream> result = new CompletableFuture<>();
-        attempt(request.url(), request.url(), request.headers(), 0, result);
+        try {
+            executor.execute(() -> {
+                try {
+                    result.complete(get(request));
+                } catch (RuntimeException e) {
+                    result.completeExceptionally(e);
+                } catch (IOException e) {
+                    result.completeExceptionally(new IOException("fetching " + BlobRequest.redact(request.url())
+                            + " failed: " + e.getMessage(), e));
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            result.completeExceptionally(new IOException("dfdaemon is stopping", e));
+        }
         return result;
     }
 
-    private void attempt(URI origin, URI url, Map<String, String> headers, int redirects,
-                         CompletableFuture<BlobStream> result) {
-        Response handler = new Response(origin, url, headers, redirects, result);
-        upstreams.connect(group, url, true, handler).addListener(f -> {
-            if (!f.isSuccess()) {
-                result.completeExceptionally(new IOException("cannot connect to " + Upstreams.authority(url) + ": "
-                        + f.cause().getMessage(), f.cause()));
-                return;
-            }
-            Channel ch = ((io.netty.channel.ChannelFuture) f).channel();
-            DefaultFullHttpRequest get = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET,
-                    Upstreams.originForm(url));
-            headers.forEach((k, v) -> {
-                if (!HopByHop.isHopByHop(k)) {
-                    get.headers().set(k, v);
-                }
-            });
-            get.headers().set(HttpHeaderNames.HOST, Upstreams.authority(url));
-            get.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-            HopByHop.addVia(get.headers());
-            ch.writeAndFlush(get).addListener(w -> {
-                if (w.isSuccess()) {
-                    ch.read();
-                } else {
-                    result.completeExceptionally(new IOException("cannot send the request to "
-                            + Upstreams.authority(url) + ": " + w.cause().getMessage(), w.cause()));
-                    ch.close();
-                }
-            });
-        });
-    }
-
-    private static boolean sameEndpoint(URI a, URI b) {
-        return Objects.equals(a.getScheme(), b.getScheme()) && a.getHost().equalsIgnoreCase(b.getHost())
-                && DfdaemonConfig.effectivePort(a) == DfdaemonConfig.effectivePort(b);
-    }
-
-    /** The last handler of one attempt's connection; runs on its event loop. */
-    private final class Response extends ChannelInboundHandlerAdapter {
-        private final URI origin;
-        private final URI url;
-        private final Map<String, String> headers;
-        private final int redirects;
-        private final CompletableFuture<BlobStream> result;
-        private ChannelInputStream body;
-        private boolean finished;
-
-        Response(URI origin, URI url, Map<String, String> headers, int redirects, CompletableFuture<BlobStream> result) {
-            this.origin = origin;
-            this.url = url;
-            this.headers = headers;
-            this.redirects = redirects;
-            this.result = result;
+    private BlobStream get(BlobRequest request) throws IOException {
+        List<Header> headers = new ArrayList<>();
+        request.headers().forEach((k, v) -> headers.add(new Header(k, v)));
+        headers.add(new Header("Via", HopByHop.VIA));
+        SourceResponse r = client.send(SourceRequest.get(request.url(), headers));
+        if (r.status() != 200) {
+            r.close();
+            throw new SourceStatusException(r.status(), BlobRequest.redact(r.uri()),
+                    Optional.ofNullable(r.header("www-authenticate")));
         }
-
-        @Override
-        public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            try {
-                if (finished) {
-                    return;
-                }
-                if (msg instanceof HttpResponse res) {
-                    head(ctx, res);
-                }
-                if (msg instanceof HttpContent content && body != null) {
-                    body.offer(content.content().retain());
-                    if (content instanceof LastHttpContent) {
-                        finished = true;
-                        body.end();
-                        ctx.close();
-                    }
-                }
-            } finally {
-                ReferenceCountUtil.release(msg);
-            }
-            if (body != null && !finished) {
-                body.demand();
-            }
-        }
-
-        private void head(ChannelHandlerContext ctx, HttpResponse res) {
-            int status = res.status().code();
-            String location = res.headers().get(HttpHeaderNames.LOCATION);
-            if (status >= 300 && status < 400 && location != null) {
-                finished = true;
-                ctx.close();
-                if (redirects >= MAX_REDIRECTS) {
-                    result.completeExceptionally(new IOException("more than " + MAX_REDIRECTS + " redirects from "
-                            + BlobRequest.redact(origin)));
-                    return;
-                }
-                URI next;
-                try {
-                    next = url.resolve(location.trim());
-                } catch (IllegalArgumentException e) {
-                    result.completeExceptionally(new IOException("bad redirect Location from "
-                            + BlobRequest.redact(url) + " (expected a URL)"));
-                    return;
-                }
-                Map<String, String> nextHeaders = headers;
-                if (!sameEndpoint(origin, next)) {
-                    nextHeaders = new LinkedHashMap<>(headers);
-                    nextHeaders.remove("authorization");
-                }
-                log.debug("blob {} redirected to {}", BlobRequest.redact(url), BlobRequest.redact(next));
-                attempt(origin, next, nextHeaders, redirects + 1, result);
-                return;
-            }
-            if (status != 200) {
-                finished = true;
-                ctx.close();
-                result.completeExceptionally(new SourceStatusException(status, BlobRequest.redact(url),
-                        Optional.ofNullable(res.headers().get(HttpHeaderNames.WWW_AUTHENTICATE))));
-                return;
-            }
-            long length = HttpUtil.isTransferEncodingChunked(res) ? -1 : HttpUtil.getContentLength(res, -1L);
-            body = new ChannelInputStream(ctx.channel());
-            result.complete(BlobStream.of(length, body));
-        }
-
-        @Override
-        public void channelInactive(ChannelHandlerContext ctx) {
-            if (!finished) {
-                finished = true;
-                IOException e = new IOException("connection to " + Upstreams.authority(url) + " closed before the end");
-                if (body != null) {
-                    body.fail(e);
-                } else {
-                    result.completeExceptionally(e);
-                }
-            }
-        }
-
-        @Override
-        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            if (!finished) {
-                finished = true;
-                IOException e = new IOException("fetching " + BlobRequest.redact(url) + " failed: " + cause.getMessage(), cause);
-                if (body != null) {
-                    body.fail(e);
-                } else {
-                    result.completeExceptionally(e);
-                }
-            }
-            ctx.close();
-        }
+        return BlobStream.of(r.contentLength(), r.body());
     }
 }

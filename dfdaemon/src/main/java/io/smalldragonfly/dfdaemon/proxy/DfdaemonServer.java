@@ -1,8 +1,6 @@
 package io.smalldragonfly.dfdaemon.proxy;
 
-import io.netty.channel.EventLoopGroup;
 import io.smalldragonfly.common.http.NettyServer;
-import io.smalldragonfly.common.http.Transport;
 import io.smalldragonfly.common.util.DaemonThreads;
 import io.smalldragonfly.dfdaemon.blob.BlobFetcher;
 import io.smalldragonfly.dfdaemon.blob.DirectBlobFetcher;
@@ -10,12 +8,11 @@ import io.smalldragonfly.dfdaemon.config.DfdaemonConfig;
 import io.smalldragonfly.dfdaemon.upstream.Upstreams;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 /**
- * dfdaemon's proxy server: one {@link NettyServer} with the {@link ProxyInitializer}, the client
- * event loops of the {@link DirectBlobFetcher}, and the worker threads that stream blobs.
+ * dfdaemon's proxy server: one {@link NettyServer} with the {@link ProxyInitializer}, and the
+ * worker threads that stream blobs (and wait for the {@link DirectBlobFetcher}'s answers).
  * Entry point for {@code DfdaemonCommand} and for tests, which pass their own P2P fetcher.
  */
 public final class DfdaemonServer implements AutoCloseable {
@@ -23,14 +20,11 @@ public final class DfdaemonServer implements AutoCloseable {
     static final int IDLE_SECONDS = 300;
 
     private final NettyServer server;
-    private final EventLoopGroup clientGroup;
     private final ExecutorService blobWorkers;
     private final DfdaemonMetrics metrics;
 
-    private DfdaemonServer(NettyServer server, EventLoopGroup clientGroup, ExecutorService blobWorkers,
-                           DfdaemonMetrics metrics) {
+    private DfdaemonServer(NettyServer server, ExecutorService blobWorkers, DfdaemonMetrics metrics) {
         this.server = server;
-        this.clientGroup = clientGroup;
         this.blobWorkers = blobWorkers;
         this.metrics = metrics;
     }
@@ -42,11 +36,10 @@ public final class DfdaemonServer implements AutoCloseable {
     public static DfdaemonServer start(DfdaemonConfig config, Function<BlobFetcher, BlobFetcher> p2p) {
         DfdaemonMetrics metrics = new DfdaemonMetrics();
         Upstreams upstreams = new Upstreams(config);
-        EventLoopGroup clientGroup = Transport.newGroup("dfdaemon-client", 2);
         // one thread per blob being streamed (docker pulls 3 layers at once per image); each blocks
         // in its stream's read, so a bounded pool would stall pulls behind slow ones
         ExecutorService blobWorkers = Executors.newCachedThreadPool(DaemonThreads.named("dfdaemon-blob"));
-        DirectBlobFetcher direct = new DirectBlobFetcher(upstreams, clientGroup);
+        DirectBlobFetcher direct = new DirectBlobFetcher(upstreams, blobWorkers);
         BlobService blobs = new BlobService(p2p.apply(direct), direct, config.noBackToSource(), metrics,
                 config.p2pStartTimeout());
         ProxyServices services = new ProxyServices(new Router(config), new UpstreamRelay(upstreams, metrics),
@@ -54,9 +47,8 @@ public final class DfdaemonServer implements AutoCloseable {
         try {
             NettyServer server = NettyServer.start("dfdaemon", config.bindHost(), config.port(), 0,
                     new ProxyInitializer(services, IDLE_SECONDS));
-            return new DfdaemonServer(server, clientGroup, blobWorkers, metrics);
+            return new DfdaemonServer(server, blobWorkers, metrics);
         } catch (RuntimeException e) {
-            clientGroup.shutdownGracefully(0, 0, TimeUnit.SECONDS);
             blobWorkers.shutdownNow();
             throw e;
         }
@@ -73,7 +65,6 @@ public final class DfdaemonServer implements AutoCloseable {
     @Override
     public void close() {
         server.close();
-        clientGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         blobWorkers.shutdownNow();
     }
 }

@@ -13,6 +13,7 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import io.smalldragonfly.common.http.Transport;
+import io.smalldragonfly.common.source.SourceTls;
 import io.smalldragonfly.common.tls.TrustStores;
 import io.smalldragonfly.dfdaemon.config.DfdaemonConfig;
 import java.io.IOException;
@@ -40,6 +41,8 @@ public final class Upstreams {
     private final int registryPort;
     private final SslContext registryTls;
     private final SslContext defaultTls;
+    private final SourceTls registrySourceTls;
+    private final SourceTls defaultSourceTls = SourceTls.jvmDefault();
 
     public Upstreams(DfdaemonConfig config) {
         this.registryHost = config.registry().getHost().toLowerCase(Locale.ROOT);
@@ -50,6 +53,8 @@ public final class Upstreams {
         } catch (SSLException e) {
             throw new IllegalStateException("TLS: cannot set up client contexts: " + e.getMessage(), e);
         }
+        this.registrySourceTls = config.insecure() ? SourceTls.insecure()
+                : SourceTls.withExtraCas(config.registryCas(), "registry CA");
     }
 
     private static SslContext registryContext(List<Path> cas, boolean insecure) throws SSLException {
@@ -95,7 +100,16 @@ public final class Upstreams {
     }
 
     private SslContext contextFor(String host, int port) {
-        return host.toLowerCase(Locale.ROOT).equals(registryHost) && port == registryPort ? registryTls : defaultTls;
+        return isRegistry(host, port) ? registryTls : defaultTls;
+    }
+
+    /** The same trust as {@link #connect}'s, for the blocking source client of the direct path. */
+    public SourceTls sourceTls(URI target) {
+        return isRegistry(target.getHost(), DfdaemonConfig.effectivePort(target)) ? registrySourceTls : defaultSourceTls;
+    }
+
+    private boolean isRegistry(String host, int port) {
+        return host.toLowerCase(Locale.ROOT).equals(registryHost) && port == registryPort;
     }
 
     /** {@code host[:port]} as the {@code Host} header of a request to {@code target}. */

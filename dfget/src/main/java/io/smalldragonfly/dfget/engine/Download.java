@@ -2,6 +2,7 @@ package io.smalldragonfly.dfget.engine;
 
 import io.smalldragonfly.common.log.Timeline;
 import io.smalldragonfly.common.protocol.TaskFinish;
+import io.smalldragonfly.common.source.SourceHttpClient;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Locale;
@@ -38,7 +39,7 @@ public final class Download {
     private final DownloadContext ctx;
     private final CompletableFuture<DownloadResult> result = new CompletableFuture<>();
 
-    Download(DownloadEngine engine, DownloadRequest request, String cid, String taskFileName, Http sourceHttp) {
+    Download(DownloadEngine engine, DownloadRequest request, String cid, String taskFileName, SourceHttpClient sourceHttp) {
         this.ctx = new DownloadContext(engine, request, cid, taskFileName, sourceHttp);
     }
 

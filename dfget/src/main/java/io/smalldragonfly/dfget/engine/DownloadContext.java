@@ -1,5 +1,6 @@
 package io.smalldragonfly.dfget.engine;
 
+import io.smalldragonfly.common.source.SourceHttpClient;
 import io.smalldragonfly.common.log.Timeline;
 import io.smalldragonfly.common.task.TaskId;
 import io.smalldragonfly.common.util.Digests;
@@ -39,7 +40,7 @@ final class DownloadContext {
     final Counters counters = new Counters();
     final RateLimiter localLimiter;
     final PieceFetcher fetcher;
-    final Http sourceHttp;
+    final SourceHttpClient sourceHttp;
     final long startNanos = System.nanoTime();
     final long deadlineNanos;
     private final CompletableFuture<Long> length = new CompletableFuture<>();
@@ -49,7 +50,7 @@ final class DownloadContext {
     private volatile boolean cancelled;
     private volatile boolean localWriteFailed;
 
-    DownloadContext(DownloadEngine engine, DownloadRequest request, String cid, String taskFileName, Http sourceHttp) {
+    DownloadContext(DownloadEngine engine, DownloadRequest request, String cid, String taskFileName, SourceHttpClient sourceHttp) {
         this.engine = engine;
         this.request = request;
         this.taskId = TaskId.compute(request.taskUrl(), request.md5(), request.identifier()).value();

@@ -1,6 +1,8 @@
 package io.smalldragonfly.dfget.engine;
 
 import io.smalldragonfly.common.util.DaemonThreads;
+import io.smalldragonfly.common.source.SourceHttpClient;
+import io.smalldragonfly.common.source.SourceTls;
 import io.smalldragonfly.common.util.RateLimiter;
 import io.smalldragonfly.dfget.store.DataDir;
 import java.io.IOException;
@@ -73,10 +75,12 @@ public final class DownloadEngine implements AutoCloseable {
      *     directory, output is a directory), or a TLS option is unusable
      */
     public Download start(DownloadRequest request) {
-        Http sourceHttp;
+        SourceHttpClient sourceHttp;
         try {
-            sourceHttp = Http.forSource(request.insecure(), request.cacerts());
-        } catch (IOException e) {
+            sourceHttp = SourceHttpClient.builder(request.sourceTimeout()).timeoutOption("--source-timeout")
+                    .tls(request.insecure() ? SourceTls.insecure() : SourceTls.withExtraCas(request.cacerts(), "--cacerts"))
+                    .userAgent(Http.USER_AGENT).build();
+        } catch (IllegalStateException e) {
             throw new IllegalArgumentException(e.getMessage(), e);
         }
         long pid = ProcessHandle.current().pid();

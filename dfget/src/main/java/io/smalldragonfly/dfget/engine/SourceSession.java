@@ -2,11 +2,16 @@ package io.smalldragonfly.dfget.engine;
 
 import io.smalldragonfly.common.piece.PieceLayout;
 import io.smalldragonfly.common.piece.PieceSizePolicy;
+import io.smalldragonfly.common.source.ContentRange;
+import io.smalldragonfly.common.source.SourceAnswerException;
+import io.smalldragonfly.common.source.SourceHeaders;
+import io.smalldragonfly.common.source.SourceRequest;
+import io.smalldragonfly.common.source.SourceResponse;
+import io.smalldragonfly.common.source.SourceStalledException;
 import io.smalldragonfly.common.util.RateLimiter;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.HttpURLConnection;
-import java.net.URL;
+import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.util.ArrayList;
@@ -15,7 +20,6 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.regex.Matcher;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,8 +33,6 @@ import org.slf4j.LoggerFactory;
 final class SourceSession {
 
     private static final Logger log = LoggerFactory.getLogger(SourceSession.class);
-    private static final java.util.regex.Pattern CONTENT_RANGE =
-            java.util.regex.Pattern.compile("bytes\\s+(\\d+)-(\\d+)/(\\d+|\\*)|bytes\\s+\\*/(\\d+)");
     private static final int ATTEMPTS = 3;
 
     private final DownloadContext d;
@@ -43,64 +45,55 @@ final class SourceSession {
 
     void run() throws DownloadException {
         d.checkAlive();
-        HttpURLConnection probe;
-        int status;
+        SourceResponse probe;
         try {
-            probe = open(0, 0);
-            status = probe.getResponseCode();
-        } catch (java.net.SocketTimeoutException e) {
-            throw new DownloadException(Failure.SOURCE_ERROR, stalled());
+            probe = send(0, 0);
+        } catch (SourceStalledException e) {
+            throw new DownloadException(Failure.SOURCE_ERROR, e.getMessage());
         } catch (IOException e) {
             throw new DownloadException(Failure.SOURCE_ERROR, "source " + d.request.url() + ": " + e.getMessage(), e);
         }
-        String contentRange = probe.getHeaderField("Content-Range");
-        Matcher m = contentRange == null ? null : CONTENT_RANGE.matcher(contentRange.trim());
-        if (status == 206 && m != null && m.matches() && m.group(3) != null && !m.group(3).equals("*")) {
-            Http.drainQuietly(probe);
-            ranged(Long.parseLong(m.group(3)));
-        } else if (status == 416 && m != null && m.matches() && "0".equals(m.group(4))) {
-            Http.drainQuietly(probe);
+        int status = probe.status();
+        ContentRange range = probe.contentRange();
+        if (status == 206 && range.total() >= 0) {
+            probe.close();
+            ranged(range.total());
+        } else if (status == 416 && range != null && range.unsatisfied() && range.total() == 0) {
+            probe.close();
             ranged(0);
         } else if (status == 200) {
             sequential(probe);
         } else if (status == 206) {
-            probe.disconnect();
+            probe.close();
             try {
-                HttpURLConnection c = open(-1, -1);
-                int s = c.getResponseCode();
-                if (s != 200) {
-                    Http.drainQuietly(c);
-                    throw new DownloadException(Failure.SOURCE_ERROR, "source answered HTTP " + s + " (expected 200)");
+                SourceResponse c = send(-1, -1);
+                if (c.status() != 200) {
+                    c.close();
+                    throw new DownloadException(Failure.SOURCE_ERROR, "source answered HTTP " + c.status()
+                            + " (expected 200)");
                 }
                 sequential(c);
+            } catch (SourceStalledException e) {
+                throw new DownloadException(Failure.SOURCE_ERROR, e.getMessage());
             } catch (IOException e) {
                 throw new DownloadException(Failure.SOURCE_ERROR, "source " + d.request.url() + ": " + e.getMessage(), e);
             }
         } else {
-            Http.drainQuietly(probe);
+            probe.close();
             throw new DownloadException(Failure.SOURCE_ERROR, "source " + d.request.url() + " answered HTTP "
                     + status + " (expected 200 or 206)");
         }
     }
 
-    private String stalled() {
-        long ms = d.request.sourceTimeout().toMillis();
-        return "source " + d.request.url() + " stalled: sent nothing for "
-                + (ms % 1000 == 0 ? Long.toString(ms / 1000) : Double.toString(ms / 1000.0)) + " s (--source-timeout)";
-    }
-
-    private HttpURLConnection open(long start, long end) throws IOException {
-        int timeout = (int) Math.min(Integer.MAX_VALUE, d.request.sourceTimeout().toMillis());
-        HttpURLConnection c = d.sourceHttp.open(new URL(d.request.url()), timeout, timeout);
-        for (String h : d.request.headers()) {
-            int colon = h.indexOf(':');
-            c.setRequestProperty(h.substring(0, colon).trim(), h.substring(colon + 1).trim());
+    /** GET of the source, for bytes {@code start..end} unless {@code start} is -1. */
+    private SourceResponse send(long start, long end) throws IOException {
+        SourceRequest get;
+        try {
+            get = SourceRequest.get(URI.create(d.request.url()), SourceHeaders.parse(d.request.headers()));
+        } catch (IllegalArgumentException e) {
+            throw new SourceAnswerException(e.getMessage());
         }
-        if (start >= 0) {
-            c.setRequestProperty("Range", "bytes=" + start + "-" + end);
-        }
-        c.setRequestProperty("Accept-Encoding", "identity");
-        return c;
+        return d.sourceHttp.send(start >= 0 ? get.range(start, end) : get);
     }
 
     private void ranged(long length) throws DownloadException {
@@ -130,7 +123,7 @@ final class SourceSession {
         int workers = Math.min(d.engine.config().parallelPieces(), Math.max(1, todo.size()));
         CountDownLatch done = new CountDownLatch(workers);
         AtomicReference<DownloadException> failure = new AtomicReference<>();
-        List<HttpURLConnection> active = java.util.Collections.synchronizedList(new ArrayList<>());
+        List<SourceResponse> active = java.util.Collections.synchronizedList(new ArrayList<>());
         for (int w = 0; w < workers; w++) {
             d.engine.executor().execute(() -> {
                 try {
@@ -149,7 +142,7 @@ final class SourceSession {
             while (!done.await(250, TimeUnit.MILLISECONDS)) {
                 if (failure.get() != null) {
                     synchronized (active) {
-                        active.forEach(HttpURLConnection::disconnect); // the others stop now, not at their own timeout
+                        active.forEach(SourceResponse::close); // the others stop now, not at their own timeout
                     }
                 }
                 try {
@@ -157,7 +150,7 @@ final class SourceSession {
                 } catch (DownloadException e) {
                     failure.compareAndSet(null, e);
                     synchronized (active) {
-                        active.forEach(HttpURLConnection::disconnect);
+                        active.forEach(SourceResponse::close);
                     }
                     done.await(30, TimeUnit.SECONDS);
                     break;
@@ -173,19 +166,19 @@ final class SourceSession {
         d.checkAlive();
     }
 
-    private void fetchRange(PieceLayout layout, int n, List<HttpURLConnection> active) throws DownloadException {
+    private void fetchRange(PieceLayout layout, int n, List<SourceResponse> active) throws DownloadException {
         long offset = layout.contentOffset(n);
         int len = layout.contentLength(n);
         String last = null;
         for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
-            HttpURLConnection c = null;
+            SourceResponse c = null;
             boolean ok = false;
             try {
-                c = open(offset, offset + len - 1);
+                c = send(offset, offset + len - 1);
                 active.add(c);
-                int status = c.getResponseCode();
-                if (status != 206 || c.getContentLengthLong() != len) {
-                    last = "HTTP " + status + " with " + c.getContentLengthLong() + " bytes for bytes="
+                int status = c.status();
+                if (status != 206 || c.contentLength() != len) {
+                    last = "HTTP " + status + " with " + c.contentLength() + " bytes for bytes="
                             + offset + "-" + (offset + len - 1) + " (expected 206 with " + len + ")";
                     if (status >= 400 && status < 500) {
                         throw new DownloadException(Failure.SOURCE_ERROR, "source: " + last);
@@ -195,13 +188,13 @@ final class SourceSession {
                 // The right length is not enough: other bytes (or another version's length) at this
                 // offset would make a wrong file that nothing notices without an md5.
                 String expected = "bytes " + offset + "-" + (offset + len - 1) + "/" + layout.contentLength();
-                String got = c.getHeaderField("Content-Range");
-                if (got == null || !got.trim().equals(expected)) {
+                String got = c.header("Content-Range");
+                if (c.contentRange() == null || !c.contentRange().toString().equals(expected)) {
                     throw new DownloadException(Failure.SOURCE_ERROR, "source: Content-Range '" + got
                             + "' for bytes=" + offset + "-" + (offset + len - 1) + " (expected '" + expected
                             + "'; the source changed or does not honour ranges)");
                 }
-                try (InputStream in = c.getInputStream()) {
+                try (InputStream in = c.body()) {
                     copy(in, d.work.channel(), offset, len);
                 }
                 ok = true;
@@ -214,9 +207,12 @@ final class SourceSession {
                 return;
             } catch (LocalWriteException e) {
                 throw d.localWriteFailure(e.getMessage());
-            } catch (java.net.SocketTimeoutException e) {
+            } catch (SourceStalledException e) {
                 // A stall is not retried: three tries would triple the time a user waits for nothing.
-                throw new DownloadException(Failure.SOURCE_ERROR, stalled());
+                throw new DownloadException(Failure.SOURCE_ERROR, e.getMessage());
+            } catch (SourceAnswerException e) {
+                // A wrong answer (a range for other bytes, a lying length) would come again.
+                throw new DownloadException(Failure.SOURCE_ERROR, "source: " + e.getMessage());
             } catch (IOException e) {
                 last = e.toString();
                 log.warn("source range {} attempt {} failed: {}", n, attempt, last);
@@ -224,7 +220,7 @@ final class SourceSession {
                 if (c != null) {
                     active.remove(c);
                     if (!ok) {
-                        c.disconnect();
+                        c.close();
                     }
                 }
             }
@@ -266,8 +262,8 @@ final class SourceSession {
     }
 
     /** A source without ranges: one pass, no resume. */
-    private void sequential(HttpURLConnection c) throws DownloadException {
-        long declared = c.getContentLengthLong();
+    private void sequential(SourceResponse c) throws DownloadException {
+        long declared = c.contentLength();
         log.info("downloading {} from the source in one stream ({} bytes)", d.request.url(),
                 declared < 0 ? "unknown" : declared);
         try {
@@ -279,7 +275,7 @@ final class SourceSession {
             d.startDigest();
             d.started(declared);
             long got;
-            try (InputStream in = c.getInputStream()) {
+            try (InputStream in = c.body()) {
                 got = copy(in, d.work.channel(), 0, -1);
             }
             if (declared >= 0 && got != declared) {
@@ -289,14 +285,14 @@ final class SourceSession {
             d.tracker.sequential(got);
             d.tracker.total(got);
         } catch (LocalWriteException e) {
-            c.disconnect();
+            c.close();
             throw d.localWriteFailure(e.getMessage());
-        } catch (java.net.SocketTimeoutException e) {
-            c.disconnect();
+        } catch (SourceStalledException e) {
+            c.close();
             d.checkAlive();
-            throw new DownloadException(Failure.SOURCE_ERROR, stalled());
+            throw new DownloadException(Failure.SOURCE_ERROR, e.getMessage());
         } catch (IOException e) {
-            c.disconnect();
+            c.close();
             d.checkAlive();
             throw new DownloadException(Failure.SOURCE_ERROR, "source " + d.request.url() + ": " + e.getMessage(), e);
         }

@@ -1,5 +1,6 @@
 package io.smalldragonfly.dfget.engine;
 
+import io.smalldragonfly.common.source.SourceHttpClient;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -33,7 +34,7 @@ class DownloadPhaseTest {
 
     private DownloadContext context() {
         DownloadRequest request = DownloadRequest.builder("http://127.0.0.1:1/f", tmp.resolve("out.bin")).build();
-        return new DownloadContext(engine, request, "cid", "out.bin-1", Http.plain());
+        return new DownloadContext(engine, request, "cid", "out.bin-1", SourceHttpClient.builder(java.time.Duration.ofSeconds(5)).build());
     }
 
     @ParameterizedTest
