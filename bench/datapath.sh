@@ -99,7 +99,7 @@ dfget_timed() {
   awk '{ printf "%s %.2f %d\n", $1, $2 + $3, $4 }' "$WORK/time.$$"
 }
 
-if [[ $CASES == *cold* ]]; then
+if [[ " $CASES " == *" cold "* ]]; then
 echo "== cold: one dfget, new home, CDN never saw the URL ($SWARM_SIZE) =="
 printf '%-5s %-4s %8s %8s %8s\n' build run curl_s dfget_s ratio
 declare -A cold
@@ -117,7 +117,7 @@ for r in $(seq "$RUNS"); do
 done
 
 fi
-if [[ $CASES == *warm* ]]; then
+if [[ " $CASES " == *" warm "* ]]; then
 echo "== warm: one dfget -p cdn, the home's peer process running, CDN warm ($WARM_SIZE) =="
 printf '%-5s %-4s %8s %8s %8s %10s %8s\n' build run curl_s dfget_s ratio cpu_s/GiB rss_MB
 declare -A warmu
@@ -145,7 +145,7 @@ done
 echo "(cpu: dfget process + the home's peer process during the run; rss: dfget process / peer process peak)"
 
 fi
-if [[ $CASES == *swarm* ]]; then
+if [[ " $CASES " == *" swarm "* ]]; then
 echo "== swarm: N dfgets at once, new homes, a new URL ($SWARM_SIZE); N curls at once =="
 printf '%-5s %-3s %-4s %8s %8s %8s %8s\n' build N run curl_s dfget_s ratio origin_x
 size=$(stat -c %s "$WORK/www/swarm")
