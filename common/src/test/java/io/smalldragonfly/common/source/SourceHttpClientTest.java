@@ -206,9 +206,10 @@ class SourceHttpClientTest {
 
     @Test
     void aSourceThatNeverAnswersIsAStall() throws IOException {
+        java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
         try (LyingOrigin silent = LyingOrigin.start(CONTENT, (range, c, out) -> {
             try {
-                Thread.sleep(5_000);
+                done.await(5, java.util.concurrent.TimeUnit.SECONDS); // silent until the test has its answer
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
@@ -216,6 +217,8 @@ class SourceHttpClientTest {
             SourceHttpClient quick = SourceHttpClient.builder(Duration.ofMillis(300)).build();
             assertThatThrownBy(() -> quick.send(SourceRequest.get(uri(silent.url("/x")), List.of())))
                     .isInstanceOf(SourceStalledException.class).hasMessageContaining("sent nothing for 0.3 s");
+        } finally {
+            done.countDown();
         }
     }
 
