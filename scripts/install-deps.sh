@@ -6,7 +6,8 @@
 # they run anyway; tests start their own instances (scripts/*.sh).
 set -euo pipefail
 
-PKGS=(nginx docker.io docker-registry skopeo iproute2 debootstrap curl jq busybox-static
+# libnss3: md5/sha256 for the C1-only dfget JVMs (common/util/Digests; Debian's JRE depends on it too).
+PKGS=(nginx libnss3 docker.io docker-registry skopeo iproute2 debootstrap curl jq busybox-static
       iptables ca-certificates procps psmisc xz-utils)
 
 log() { echo "[install-deps] $*" >&2; }

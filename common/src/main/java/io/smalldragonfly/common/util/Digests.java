@@ -8,14 +8,58 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.security.Provider;
+import java.security.Security;
 import java.util.HexFormat;
+import java.util.Optional;
+import org.slf4j.LoggerFactory;
 
-/** md5 and sha256 as lowercase hex, of byte arrays, streams and file regions. */
+/**
+ * md5 and sha256 as lowercase hex, of byte arrays, streams and file regions.
+ *
+ * <p>Both come from the host's NSS (libnss3, which Debian's JRE depends on) through the JDK's own
+ * SunPKCS11 provider when it loads, else from the JDK. NSS's sha256 uses the CPU's SHA instructions
+ * from the first byte: 1.6-1.7 GB/s in any JVM, where the JDK's runs at ~145 MB/s until C2 compiles
+ * it (C1 has no sha256 intrinsic). That is what lets a short-lived or C1-only JVM verify pieces at
+ * line rate (docs/performance.md, "Hashing without C2"). {@code -Dsmalldragonfly.digests=jdk}
+ * chooses the JDK's.
+ */
 public final class Digests {
 
     private static final HexFormat HEX = HexFormat.of();
 
     private Digests() {}
+
+    /** Loaded on first use, so a JVM that never hashes (the thin dfget) never pays NSS's start. */
+    private static final class Native {
+        static final Optional<Provider> NSS = load();
+
+        private static Optional<Provider> load() {
+            if ("jdk".equals(System.getProperty("smalldragonfly.digests"))) {
+                return Optional.empty();
+            }
+            try {
+                Provider pkcs11 = Security.getProvider("SunPKCS11");
+                if (pkcs11 == null) {
+                    return Optional.empty();
+                }
+                Provider nss = pkcs11.configure("--name=Digests\nnssDbMode=noDb\nattributes=compatibility\n"
+                        + "handleStartupErrors=ignoreMultipleInitialisation\n");
+                MessageDigest.getInstance("SHA-256", nss).digest(new byte[1]);
+                MessageDigest.getInstance("MD5", nss).digest(new byte[1]);
+                return Optional.of(nss);
+            } catch (RuntimeException | NoSuchAlgorithmException | LinkageError e) {
+                LoggerFactory.getLogger(Digests.class).debug("NSS digests unavailable, using the JDK's: {}",
+                        e.toString());
+                return Optional.empty();
+            }
+        }
+    }
+
+    /** The provider md5 and sha256 come from: NSS's, or the JDK's ("SUN"). */
+    public static String providerName() {
+        return Native.NSS.map(Provider::getName).orElse("SUN");
+    }
 
     public static MessageDigest md5() {
         return get("MD5");
@@ -27,7 +71,9 @@ public final class Digests {
 
     private static MessageDigest get(String algorithm) {
         try {
-            return MessageDigest.getInstance(algorithm);
+            Optional<Provider> nss = Native.NSS;
+            return nss.isPresent() ? MessageDigest.getInstance(algorithm, nss.get())
+                    : MessageDigest.getInstance(algorithm);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(algorithm + " is required by the Java platform", e);
         }

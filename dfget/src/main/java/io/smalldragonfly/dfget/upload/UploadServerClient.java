@@ -136,16 +136,11 @@ public final class UploadServerClient {
         cmd.add(javaCommand());
         cmd.add("-XX:+UseSerialGC");
         cmd.add("-Xmx64m");
-        // The JIT options bin/dfget chose for a JVM that runs the engine (this one, a thin client, runs without C2).
-        String engineJit = System.getenv().getOrDefault("DFGET_ENGINE_JIT", "");
-        for (String opt : engineJit.trim().split("\\s+")) {
-            if (opt.startsWith("-XX:")) {
-                cmd.add(opt);
-            }
-        }
-        // The class-data-sharing archive bin/dfget started this JVM with fits the server too (same classpath).
+        // The JIT tier and class-data-sharing archive bin/dfget started this JVM with fit the server
+        // too (same classpath; docs/performance.md, "Hashing without C2").
         for (String arg : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-            if (arg.startsWith("-XX:SharedArchiveFile=") || arg.startsWith("-Xlog:cds")) {
+            if (arg.startsWith("-XX:SharedArchiveFile=") || arg.startsWith("-Xlog:cds")
+                    || arg.startsWith("-XX:TieredStopAtLevel=")) {
                 cmd.add(arg);
             }
         }
