@@ -138,7 +138,7 @@ final class ServerCommand implements Callable<Integer> {
     private static void warnIfHashingIsSlow() {
         boolean c1Only = java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()
                 .contains("-XX:TieredStopAtLevel=1");
-        if (c1Only && !Digests.providerName().startsWith("SunPKCS11")) {
+        if (c1Only && !Digests.sha256Provider().startsWith("SunPKCS11")) {
             log.warn("NSS (libnss3) is not available to this JVM: pieces are verified by the JDK's sha256, "
                     + "~10x slower without C2; install libnss3 or run with JAVA_OPTS=-XX:TieredStopAtLevel=4");
         }

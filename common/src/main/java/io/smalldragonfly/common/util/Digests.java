@@ -17,12 +17,13 @@ import org.slf4j.LoggerFactory;
 /**
  * md5 and sha256 as lowercase hex, of byte arrays, streams and file regions.
  *
- * <p>Both come from the host's NSS (libnss3, which Debian's JRE depends on) through the JDK's own
- * SunPKCS11 provider when it loads, else from the JDK. NSS's sha256 uses the CPU's SHA instructions
- * from the first byte: 1.6-1.7 GB/s in any JVM, where the JDK's runs at ~145 MB/s until C2 compiles
- * it (C1 has no sha256 intrinsic). That is what lets a short-lived or C1-only JVM verify pieces at
- * line rate (docs/performance.md, "Hashing without C2"). {@code -Dsmalldragonfly.digests=jdk}
- * chooses the JDK's.
+ * <p>sha256 comes from the host's NSS (libnss3, which Debian's JRE depends on) through the JDK's own
+ * SunPKCS11 provider when it loads, else from the JDK. NSS's uses the CPU's SHA instructions from the
+ * first byte: 1.6-1.7 GB/s in any JVM, where the JDK's runs at ~145 MB/s until C2 compiles it (C1 has
+ * no sha256 intrinsic). That lets the C1-only dfget JVMs verify pieces at line rate (docs/
+ * performance.md, "Hashing without C2"). md5 stays the JDK's: with C2 its intrinsic beats NSS's
+ * (736 against 620 MB/s; the CDN hashes every byte twice with it). {@code
+ * -Dsmalldragonfly.digests=jdk} takes sha256 from the JDK too.
  */
 public final class Digests {
 
@@ -46,7 +47,6 @@ public final class Digests {
                 Provider nss = pkcs11.configure("--name=Digests\nnssDbMode=noDb\nattributes=compatibility\n"
                         + "handleStartupErrors=ignoreMultipleInitialisation\n");
                 MessageDigest.getInstance("SHA-256", nss).digest(new byte[1]);
-                MessageDigest.getInstance("MD5", nss).digest(new byte[1]);
                 return Optional.of(nss);
             } catch (RuntimeException | NoSuchAlgorithmException | LinkageError e) {
                 LoggerFactory.getLogger(Digests.class).debug("NSS digests unavailable, using the JDK's: {}",
@@ -56,23 +56,22 @@ public final class Digests {
         }
     }
 
-    /** The provider md5 and sha256 come from: NSS's, or the JDK's ("SUN"). */
-    public static String providerName() {
+    /** The provider sha256 comes from: NSS's, or the JDK's ("SUN"). */
+    public static String sha256Provider() {
         return Native.NSS.map(Provider::getName).orElse("SUN");
     }
 
     public static MessageDigest md5() {
-        return get("MD5");
+        return get("MD5", Optional.empty());
     }
 
     public static MessageDigest sha256() {
-        return get("SHA-256");
+        return get("SHA-256", Native.NSS);
     }
 
-    private static MessageDigest get(String algorithm) {
+    private static MessageDigest get(String algorithm, Optional<Provider> provider) {
         try {
-            Optional<Provider> nss = Native.NSS;
-            return nss.isPresent() ? MessageDigest.getInstance(algorithm, nss.get())
+            return provider.isPresent() ? MessageDigest.getInstance(algorithm, provider.get())
                     : MessageDigest.getInstance(algorithm);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(algorithm + " is required by the Java platform", e);
