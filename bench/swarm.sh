@@ -13,7 +13,9 @@
 #        OUT=bench/results (CSV and PNG go there), TAG (name of the result files, default swarm),
 #        WORK (scratch dir, default /dev/shm/sdf-swarm.$$), REPS=1 (runs per case; all kept),
 #        KEEP=DIR keeps each P2P run's logs (supernode, dfget stderr and dfclient.log) there,
-#        PRESTART=1 starts every home's upload server (dfget server) before the clock starts,
+#        PRESTART=1 starts every home's peer process (dfget server) before the clock starts (hosts
+#        that have used dfget before; its rows say p2p-warm, its curve "peer process running"),
+#        APPEND=1 adds the rows to an existing OUT/TAG.csv (and its chart) instead of starting anew,
 #        METHODS="curl p2p" (the default; "p2p" alone skips the curls).
 #
 # Per run (one CSV row): wall time (launch to last exit), p50/p99 of the per-client times, origin
@@ -162,7 +164,7 @@ inner() {
       kill "$snpid" 2>/dev/null || true
       wait "$snpid" 2>/dev/null || true
       sleep 0.3
-      row "$csv" "$mode" p2p "$n" "$fsize" "$wall" "${times[*]}" \
+      row "$csv" "$mode" "$([[ -n ${PRESTART:-} ]] && echo p2p-warm || echo p2p)" "$n" "$fsize" "$wall" "${times[*]}" \
         "$(awk -v o="$(origin_bytes)" -v f="$fsize" 'BEGIN{printf "%.3f", o / f}')" \
         "$(awk -v c="${cdn:-0}" -v f="$fsize" 'BEGIN{printf "%.3f", c / f}')" \
         "$(awk -v p="$peers" -v t="$total" 'BEGIN{printf "%.3f", (t > 0 ? p / t : 0)}')" "$bound" "$ok"
@@ -220,7 +222,8 @@ fi
 
 mkdir -p "$OUT"
 csv="$OUT/$TAG.csv"
-echo "mode,method,n,bytes,wall_s,p50_s,p99_s,origin_copies,cdn_copies,p2p_share,bound_s,ratio,md5_ok,load1" > "$csv"
+[[ -n ${APPEND:-} && -s $csv ]] ||
+  echo "mode,method,n,bytes,wall_s,p50_s,p99_s,origin_copies,cdn_copies,p2p_share,bound_s,ratio,md5_ok,load1" > "$csv"
 base=${WORK:-/dev/shm/sdf-swarm.$$}
 netns=sdf-swarm-$$
 cleanup() {
@@ -288,8 +291,8 @@ nmodes=$(wc -w <<<"$modes")
     esac
     echo "set title \"$title\\n$(numfmt --to=iec-i "$(awk -F, 'NR == 2 {print $4}' "$csv")")B file\" noenhanced"
     # Inline data blocks (N, median wall over the repetitions, bound), one per method.
-    for method in curl p2p; do
-      echo "\$${mode}_$method << EOD"
+    for method in curl p2p p2p-warm; do
+      echo "\$${mode}_${method//-/_} << EOD"
       awk -F, -v m="$mode" -v k="$method" '$1 == m && $2 == k {print $3, $5, ($11 == "" ? "NaN" : $11)}' "$csv" |
         sort -n -k1,1 -k2,2 | awk '{n[$1]++; w[$1, n[$1]] = $2; b[$1] = $3; if (!($1 in seen)) {seen[$1]; o[++c] = $1}}
           END {for (i = 1; i <= c; i++) {x = o[i]; print x, w[x, int((n[x] + 1) / 2)], b[x]}}'
@@ -299,9 +302,11 @@ nmodes=$(wc -w <<<"$modes")
     has() { awk -F, -v m="$mode" -v k="$1" '$1 == m && $2 == k {f = 1} END {exit !f}' "$csv"; }
     has curl && curves+=("\$${mode}_curl using 1:2 with linespoints lw 2 pt 7 title 'curl from the origin'")
     if has p2p; then
-      curves+=("\$${mode}_p2p using 1:2 with linespoints lw 2 pt 5 title 'small-dragonfly P2P'")
-      [[ $mode == capped ]] && curves+=("\$${mode}_p2p using 1:3 with lines dt 2 lw 2 title 'lower bound'")
+      curves+=("\$${mode}_p2p using 1:2 with linespoints lw 2 pt 5 title 'small-dragonfly P2P, new hosts'")
     fi
+    has p2p-warm && curves+=("\$${mode}_p2p_warm using 1:2 with linespoints lw 2 pt 9 title 'small-dragonfly P2P, peer process running'")
+    [[ $mode == capped ]] && { has p2p || has p2p-warm; } &&
+      curves+=("\$${mode}_$(has p2p && echo p2p || echo p2p_warm) using 1:3 with lines dt 2 lw 2 title 'lower bound'")
     (IFS=','; echo "plot ${curves[*]}")
   done
   echo "unset multiplot"

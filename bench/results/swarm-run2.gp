@@ -1,5 +1,5 @@
 set terminal pngcairo size 1200,450 font ',10'
-set output '/work/wt/swarm/bench/results/swarm.png'
+set output '/work/wt/swarm/bench/results/swarm-run2.png'
 set key top left
 set grid
 set xlabel 'peers downloading at once (N)'
