@@ -44,8 +44,9 @@ public final class Digests {
                 if (pkcs11 == null) {
                     return Optional.empty();
                 }
-                Provider nss = pkcs11.configure("--name=Digests\nnssDbMode=noDb\nattributes=compatibility\n"
-                        + "handleStartupErrors=ignoreMultipleInitialisation\n");
+                // Only options every JDK knows: Debian's JDK also takes handleStartupErrors, which
+                // upstream builds (Temurin) refuse as a configuration error.
+                Provider nss = pkcs11.configure("--name=Digests\nnssDbMode=noDb\nattributes=compatibility\n");
                 MessageDigest.getInstance("SHA-256", nss).digest(new byte[1]);
                 return Optional.of(nss);
             } catch (RuntimeException | NoSuchAlgorithmException | LinkageError e) {
