@@ -140,7 +140,7 @@ public final class UploadServerClient {
         // too (same classpath; docs/performance.md, "Hashing without C2").
         for (String arg : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
             if (arg.startsWith("-XX:SharedArchiveFile=") || arg.startsWith("-Xlog:cds")
-                    || arg.startsWith("-XX:TieredStopAtLevel=")) {
+                    || arg.startsWith("-XX:TieredStopAtLevel=") || arg.startsWith("-XX:CompileThresholdScaling=")) {
                 cmd.add(arg);
             }
         }
