@@ -11,7 +11,6 @@ import java.security.NoSuchAlgorithmException;
 import java.security.Provider;
 import java.security.Security;
 import java.util.HexFormat;
-import java.util.Optional;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -32,50 +31,50 @@ public final class Digests {
     private Digests() {}
 
     /** Loaded on first use, so a JVM that never hashes (the thin dfget) never pays NSS's start. */
-    private static final class Native {
-        static final Optional<Provider> NSS = load();
+    private static final class Sha256 {
+        static final Provider PROVIDER = load();
 
-        private static Optional<Provider> load() {
+        private static Provider load() {
+            Provider jdk = Security.getProvider("SUN");
             if ("jdk".equals(System.getProperty("smalldragonfly.digests"))) {
-                return Optional.empty();
+                return jdk;
             }
             try {
                 Provider pkcs11 = Security.getProvider("SunPKCS11");
                 if (pkcs11 == null) {
-                    return Optional.empty();
+                    return jdk;
                 }
                 // Only options every JDK knows: Debian's JDK also takes handleStartupErrors, which
                 // upstream builds (Temurin) refuse as a configuration error.
                 Provider nss = pkcs11.configure("--name=Digests\nnssDbMode=noDb\nattributes=compatibility\n");
                 MessageDigest.getInstance("SHA-256", nss).digest(new byte[1]);
-                return Optional.of(nss);
+                return nss;
             } catch (RuntimeException | NoSuchAlgorithmException | LinkageError e) {
                 LoggerFactory.getLogger(Digests.class).debug("NSS digests unavailable, using the JDK's: {}",
                         e.toString());
-                return Optional.empty();
+                return jdk;
             }
         }
     }
 
     /** The provider sha256 comes from: NSS's, or the JDK's ("SUN"). */
     public static String sha256Provider() {
-        return Native.NSS.map(Provider::getName).orElse("SUN");
+        return Sha256.PROVIDER.getName();
     }
 
     public static MessageDigest md5() {
-        return get("MD5", Optional.empty());
+        try {
+            return MessageDigest.getInstance("MD5");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("MD5 is required by the Java platform", e);
+        }
     }
 
     public static MessageDigest sha256() {
-        return get("SHA-256", Native.NSS);
-    }
-
-    private static MessageDigest get(String algorithm, Optional<Provider> provider) {
         try {
-            return provider.isPresent() ? MessageDigest.getInstance(algorithm, provider.get())
-                    : MessageDigest.getInstance(algorithm);
+            return MessageDigest.getInstance("SHA-256", Sha256.PROVIDER);
         } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(algorithm + " is required by the Java platform", e);
+            throw new IllegalStateException("SHA-256 is required by the Java platform", e);
         }
     }
 
