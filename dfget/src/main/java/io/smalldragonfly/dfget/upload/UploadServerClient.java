@@ -126,6 +126,14 @@ public final class UploadServerClient {
                 + " stopped right after starting; see " + home.resolve("logs").resolve("uploader.out")));
     }
 
+    /**
+     * The flags of this JVM a spawned server gets too: the JIT tier and thresholds and the
+     * class-data-sharing archive bin/dfget chose fit it as well (same classpath; docs/
+     * performance.md, "Hashing without C2").
+     */
+    private static final List<String> INHERITED_JVM_FLAGS = List.of("-XX:SharedArchiveFile=", "-Xlog:cds",
+            "-XX:TieredStopAtLevel=", "-XX:CompileThresholdScaling=");
+
     /** Starts {@code dfget server --home home serverArgs...} in the background, without waiting for it. */
     public static Process spawn(Path home, List<String> serverArgs) throws IOException {
         Files.createDirectories(home.resolve("logs"));
@@ -136,11 +144,8 @@ public final class UploadServerClient {
         cmd.add(javaCommand());
         cmd.add("-XX:+UseSerialGC");
         cmd.add("-Xmx64m");
-        // The JIT tier and class-data-sharing archive bin/dfget started this JVM with fit the server
-        // too (same classpath; docs/performance.md, "Hashing without C2").
         for (String arg : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-            if (arg.startsWith("-XX:SharedArchiveFile=") || arg.startsWith("-Xlog:cds")
-                    || arg.startsWith("-XX:TieredStopAtLevel=") || arg.startsWith("-XX:CompileThresholdScaling=")) {
+            if (INHERITED_JVM_FLAGS.stream().anyMatch(arg::startsWith)) {
                 cmd.add(arg);
             }
         }
