@@ -35,6 +35,7 @@ OUT=${OUT:-$root/bench/results}
 TAG=${TAG:-swarm}
 REPS=${REPS:-1}
 SN_OPTS=${SN_OPTS:-}
+P2P_METHOD=$([[ -n ${PRESTART:-} ]] && echo p2p-warm || echo p2p)   # the CSV's method for P2P rows
 
 log() { echo "[swarm] $*" >&2; }
 
@@ -164,7 +165,7 @@ inner() {
       kill "$snpid" 2>/dev/null || true
       wait "$snpid" 2>/dev/null || true
       sleep 0.3
-      row "$csv" "$mode" "$([[ -n ${PRESTART:-} ]] && echo p2p-warm || echo p2p)" "$n" "$fsize" "$wall" "${times[*]}" \
+      row "$csv" "$mode" "$P2P_METHOD" "$n" "$fsize" "$wall" "${times[*]}" \
         "$(awk -v o="$(origin_bytes)" -v f="$fsize" 'BEGIN{printf "%.3f", o / f}')" \
         "$(awk -v c="${cdn:-0}" -v f="$fsize" 'BEGIN{printf "%.3f", c / f}')" \
         "$(awk -v p="$peers" -v t="$total" 'BEGIN{printf "%.3f", (t > 0 ? p / t : 0)}')" "$bound" "$ok"
@@ -301,9 +302,7 @@ nmodes=$(wc -w <<<"$modes")
     curves=()
     has() { awk -F, -v m="$mode" -v k="$1" '$1 == m && $2 == k {f = 1} END {exit !f}' "$csv"; }
     has curl && curves+=("\$${mode}_curl using 1:2 with linespoints lw 2 pt 7 title 'curl from the origin'")
-    if has p2p; then
-      curves+=("\$${mode}_p2p using 1:2 with linespoints lw 2 pt 5 title 'small-dragonfly P2P, new hosts'")
-    fi
+    has p2p && curves+=("\$${mode}_p2p using 1:2 with linespoints lw 2 pt 5 title 'small-dragonfly P2P, new hosts'")
     has p2p-warm && curves+=("\$${mode}_p2p_warm using 1:2 with linespoints lw 2 pt 9 title 'small-dragonfly P2P, peer process running'")
     [[ $mode == capped ]] && { has p2p || has p2p-warm; } &&
       curves+=("\$${mode}_$(has p2p && echo p2p || echo p2p_warm) using 1:3 with lines dt 2 lw 2 title 'lower bound'")
