@@ -1,6 +1,5 @@
 package io.smalldragonfly.dfget.engine;
 
-import io.smalldragonfly.common.log.Timeline;
 import io.smalldragonfly.common.protocol.TaskFinish;
 import io.smalldragonfly.common.source.SourceHttpClient;
 import java.io.IOException;

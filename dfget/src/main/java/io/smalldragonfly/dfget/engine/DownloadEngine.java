@@ -77,9 +77,16 @@ public final class DownloadEngine implements AutoCloseable {
     public Download start(DownloadRequest request) {
         SourceHttpClient sourceHttp;
         try {
-            sourceHttp = SourceHttpClient.builder(request.sourceTimeout()).timeoutOption("--source-timeout")
-                    .tls(request.insecure() ? SourceTls.insecure() : SourceTls.withExtraCas(request.cacerts(), "--cacerts"))
-                    .userAgent(Http.USER_AGENT).build();
+            SourceHttpClient.Builder b = SourceHttpClient.builder(request.sourceTimeout())
+                    .timeoutOption("--source-timeout").userAgent(Http.USER_AGENT);
+            // Without a TLS option the builder's default sets up the JVM's trust on the first https
+            // source only: most downloads never go to the source, and JSSE's start costs a fresh JVM.
+            if (request.insecure()) {
+                b.tls(SourceTls.insecure());
+            } else if (!request.cacerts().isEmpty()) {
+                b.tls(SourceTls.withExtraCas(request.cacerts(), "--cacerts"));
+            }
+            sourceHttp = b.build();
         } catch (IllegalStateException e) {
             throw new IllegalArgumentException(e.getMessage(), e);
         }

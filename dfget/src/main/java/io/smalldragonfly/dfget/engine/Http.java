@@ -16,6 +16,16 @@ final class Http {
 
     static final String USER_AGENT = "dfget/" + Version.CURRENT;
 
+    static {
+        // The JDK keeps 5 idle connections per destination by default. One download fetches up to 4
+        // pieces at once, but dfdaemon runs several blob downloads through one engine, all from the
+        // same CDN and peers: past 5, every piece would open a new connection. Only applies if
+        // nobody chose a value before the pool's first use.
+        if (System.getProperty("http.maxConnections") == null) {
+            System.setProperty("http.maxConnections", "32");
+        }
+    }
+
     private static final Http PLAIN = new Http();
 
     private Http() {}
