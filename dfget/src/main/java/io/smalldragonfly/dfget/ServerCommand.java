@@ -136,8 +136,14 @@ final class ServerCommand implements Callable<Integer> {
      * while the first client connects, rather than on the first piece.
      */
     private static void warnIfHashingIsSlow() {
-        boolean c1Only = java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()
-                .contains("-XX:TieredStopAtLevel=1");
+        // The last one counts, as for the JVM: JAVA_OPTS comes after bin/dfget's own flags.
+        String level = "4";
+        for (String arg : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+            if (arg.startsWith("-XX:TieredStopAtLevel=")) {
+                level = arg.substring("-XX:TieredStopAtLevel=".length());
+            }
+        }
+        boolean c1Only = !level.equals("4");
         if (c1Only && !Digests.sha256Provider().startsWith("SunPKCS11")) {
             log.warn("NSS (libnss3) is not available to this JVM: pieces are verified by the JDK's sha256, "
                     + "~10x slower without C2; install libnss3 or run with JAVA_OPTS=-XX:TieredStopAtLevel=4");
