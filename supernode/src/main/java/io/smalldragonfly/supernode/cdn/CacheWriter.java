@@ -46,16 +46,16 @@ final class CacheWriter {
 
     private final CacheStore store;
     private final CdnSource source;
-    private final StallWatch stalls;
+    private final OpenBodies bodies;
     private final Executor hashers;
     private final CdnListener listener;
     private final Room room;
 
-    CacheWriter(CacheStore store, CdnSource source, StallWatch stalls, Executor hashers, CdnListener listener,
+    CacheWriter(CacheStore store, CdnSource source, OpenBodies bodies, Executor hashers, CdnListener listener,
                 Room room) {
         this.store = store;
         this.source = source;
-        this.stalls = stalls;
+        this.bodies = bodies;
         this.hashers = hashers;
         this.listener = listener;
         this.room = room;
@@ -143,7 +143,7 @@ final class CacheWriter {
             } else {
                 digestContent(ch, done, pieceSize, contentMd5);
             }
-            StallWatch.Watched in = stalls.watch(f.body());
+            OpenBodies.Body in = bodies.track(f.body());
             long total;
             try {
                 if (from > 0 && f.status() == 200) {
@@ -163,7 +163,7 @@ final class CacheWriter {
                     throw ex;
                 }
             } finally {
-                stalls.release(in);
+                bodies.release(in);
             }
             return complete(t, spec, initial, done, total, Digests.hex(contentMd5.digest()));
         }
@@ -176,13 +176,12 @@ final class CacheWriter {
      * @param first the number of the first piece read
      * @return the content bytes cached in all
      */
-    private long cutPieces(CacheMeta meta, StallWatch.Watched in, PieceIngest ingest, long from, int first)
+    private long cutPieces(CacheMeta meta, OpenBodies.Body in, PieceIngest ingest, long from, int first)
             throws IOException {
         int perPiece = meta.pieceSize() - PieceFraming.OVERHEAD;
         long total = from;
         for (int n = first; ; n++) {
             byte[] buf = ingest.buffer();
-            in.progressed(); // waiting for a buffer is not the source stalling
             int len = in.readNBytes(buf, PieceFraming.HEADER_LENGTH, perPiece);
             checkNotShort(in, meta.contentLength(), total, len, perPiece);
             Timeline.piece("cdn_read", meta.taskId(), null, n, null, len);
@@ -202,7 +201,7 @@ final class CacheWriter {
      * A short read ends the file; it must not be a broken connection or an aborted stall, or a
      * truncated piece would be published and cached as if it were the last one.
      */
-    private static void checkNotShort(StallWatch.Watched in, long expected, long total, int len, int perPiece) {
+    private static void checkNotShort(OpenBodies.Body in, long expected, long total, int len, int perPiece) {
         if (in.aborted() != null) {
             throw new SourceException(ResultCode.CDN_FAIL, in.aborted() + "; fetch aborted");
         }

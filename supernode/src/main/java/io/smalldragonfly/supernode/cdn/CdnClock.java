@@ -6,7 +6,7 @@ import java.util.function.LongSupplier;
 /**
  * The CDN's time: the scheduler's nano clock (the same {@link LongSupplier} the {@code Scheduler}
  * is given, so a task's idle time there and here agree), and the epoch millisecond that clock's
- * reading {@code originNanos} stands for. Durations (failure cache, stall watchdog, expiry) are
+ * reading {@code originNanos} stands for. Durations (failure cache, expiry) are
  * measured on the nano clock; the epoch only labels the last access written to a task's metadata,
  * which must mean something to the next start of the supernode.
  */

@@ -10,7 +10,6 @@ import io.smalldragonfly.supernode.scheduler.PieceInfo;
 import io.smalldragonfly.supernode.scheduler.Scheduler;
 import java.io.UncheckedIOException;
 import java.net.URI;
-import java.time.Duration;
 import java.util.BitSet;
 import java.util.List;
 import java.util.Map;
@@ -32,7 +31,7 @@ import org.slf4j.LoggerFactory;
  * <p>This class owns the task table and drives each task's state machine ({@link State}; every
  * change goes through {@link CdnTask#moveTo}, called from here only). The work is done by its
  * parts: {@link SourceProbe} (probe, revalidation, failure cache), {@link CacheWriter} (the piece
- * writer, with {@link PieceIngest}), {@link StallWatch} (the stall watchdog of source bodies) and
+ * writer, with {@link PieceIngest}), {@link OpenBodies} (the source bodies a shutdown aborts) and
  * {@link CacheEvictor} (expiry, LRU quota, free disk, room on a full disk), all on one
  * {@link CdnClock} (the scheduler's) and one {@link CdnSource}.
  *
@@ -81,7 +80,7 @@ public final class CdnManager implements AutoCloseable {
     private final CdnListener listener;
     private final CdnClock clock;
     private final SourceProbe probe;
-    private final StallWatch stalls;
+    private final OpenBodies bodies;
     private final CacheWriter writer;
     private final CacheEvictor evictor;
     private final ExecutorService pool;
@@ -90,7 +89,7 @@ public final class CdnManager implements AutoCloseable {
 
     /**
      * @param nanoClock the scheduler's clock ({@code System::nanoTime} in the supernode): expiry,
-     *                  failure cache and stall watchdog are measured on it
+     *                  failure cache is measured on it
      */
     public CdnManager(SupernodeConfig config, Scheduler scheduler, LongSupplier nanoClock, CdnListener listener) {
         this(config, scheduler, CdnClock.anchored(nanoClock), CdnSource.of(config), listener);
@@ -102,15 +101,13 @@ public final class CdnManager implements AutoCloseable {
         this.listener = listener;
         this.clock = clock;
         this.probe = new SourceProbe(source, store, clock, config.failureCacheTtl());
-        // --source-timeout bounds a stall mid-body too, so that a user can add up the worst case
-        this.stalls = new StallWatch(clock::nanoTime,
-                Duration.ofNanos(Math.max(config.sourceTimeout().toNanos(), Duration.ofMillis(200).toNanos())));
+        this.bodies = new OpenBodies();
         this.evictor = new CacheEvictor(tasks, store, scheduler, clock, config.taskExpiry(), config.cacheQuota(),
                 config.minFreeDisk());
         this.pool = Executors.newCachedThreadPool(DaemonThreads.numbered("cdn-fetch"));
         this.hashers = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()),
                 DaemonThreads.numbered("cdn-hash"));
-        this.writer = new CacheWriter(store, source, stalls, hashers, listener, evictor::makeRoom);
+        this.writer = new CacheWriter(store, source, bodies, hashers, listener, evictor::makeRoom);
         for (TaskId id : store.scan()) {
             store.load(id).ifPresent(m -> {
                 CdnTask t = new CdnTask(id);
@@ -126,11 +123,6 @@ public final class CdnManager implements AutoCloseable {
 
     public CacheStore store() {
         return store;
-    }
-
-    /** The stall watchdog (tests drive it on their clock). */
-    StallWatch stalls() {
-        return stalls;
     }
 
     /**
@@ -349,7 +341,7 @@ public final class CdnManager implements AutoCloseable {
     public void close() {
         // Aborting the source bodies ends the fetch threads now, leaving a partial cache that the
         // next start resumes.
-        stalls.close();
+        bodies.close();
         pool.shutdownNow();
         hashers.shutdownNow();
     }
