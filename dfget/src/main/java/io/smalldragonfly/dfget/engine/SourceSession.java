@@ -37,6 +37,8 @@ final class SourceSession {
 
     private final DownloadContext d;
     private final RateLimiter[] limiters;
+    /** The source GET, built on the first send (ranges may be fetched from several threads). */
+    private volatile SourceRequest get;
 
     SourceSession(DownloadContext d) {
         this.d = d;
@@ -87,11 +89,12 @@ final class SourceSession {
 
     /** GET of the source, for bytes {@code start..end} unless {@code start} is -1. */
     private SourceResponse send(long start, long end) throws IOException {
-        SourceRequest get;
-        try {
-            get = SourceRequest.get(URI.create(d.request.url()), SourceHeaders.parse(d.request.headers()));
-        } catch (IllegalArgumentException e) {
-            throw new SourceAnswerException(e.getMessage());
+        if (get == null) {
+            try {
+                get = SourceRequest.get(URI.create(d.request.url()), SourceHeaders.parse(d.request.headers()));
+            } catch (IllegalArgumentException e) {
+                throw new SourceAnswerException(e.getMessage());
+            }
         }
         return d.sourceHttp.send(start >= 0 ? get.range(start, end) : get);
     }
