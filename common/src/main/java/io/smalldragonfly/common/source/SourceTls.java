@@ -1,14 +1,12 @@
 package io.smalldragonfly.common.source;
 
+import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import io.smalldragonfly.common.tls.TrustStores;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.NoSuchAlgorithmException;
-import java.security.cert.X509Certificate;
 import java.util.List;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509TrustManager;
 
 /**
  * Whom an https source must prove itself to: a TLS context (its trust managers) and whether the
@@ -39,23 +37,10 @@ public record SourceTls(SSLContext context, boolean verifyHostname) {
     public static SourceTls insecure() {
         try {
             SSLContext ctx = SSLContext.getInstance("TLS");
-            ctx.init(null, new TrustManager[] {new TrustAll()}, null);
+            ctx.init(null, InsecureTrustManagerFactory.INSTANCE.getTrustManagers(), null);
             return new SourceTls(ctx, false);
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("TLS: cannot build an insecure context: " + e.getMessage(), e);
-        }
-    }
-
-    private static final class TrustAll implements X509TrustManager {
-        @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType) {}
-
-        @Override
-        public void checkServerTrusted(X509Certificate[] chain, String authType) {}
-
-        @Override
-        public X509Certificate[] getAcceptedIssuers() {
-            return new X509Certificate[0];
         }
     }
 }

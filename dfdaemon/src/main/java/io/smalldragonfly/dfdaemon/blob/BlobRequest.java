@@ -1,5 +1,6 @@
 package io.smalldragonfly.dfdaemon.blob;
 
+import io.smalldragonfly.common.source.SourceHttpClient;
 import java.net.URI;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -58,7 +59,6 @@ public record BlobRequest(URI url, Map<String, String> headers, Optional<String>
 
     /** A URL safe to log: no user-info and no query (which may carry signatures). */
     public static String redact(URI url) {
-        return url.getScheme() + "://" + url.getHost() + (url.getPort() < 0 ? "" : ":" + url.getPort())
-                + (url.getRawPath() == null ? "" : url.getRawPath()) + (url.getRawQuery() == null ? "" : "?…");
+        return SourceHttpClient.redact(url);
     }
 }
