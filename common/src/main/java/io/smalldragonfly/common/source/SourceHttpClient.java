@@ -95,10 +95,6 @@ public final class SourceHttpClient {
         return new Builder(timeout);
     }
 
-    public Duration timeout() {
-        return timeout;
-    }
-
     /**
      * Sends {@code request}, following redirects, and returns the answer once its head is read:
      * any status but a followed redirect (the caller decides what a 404 or 304 means).
