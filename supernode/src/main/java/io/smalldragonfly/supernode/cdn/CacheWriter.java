@@ -45,13 +45,13 @@ final class CacheWriter {
     }
 
     private final CacheStore store;
-    private final CdnSource source;
+    private final SourceClient source;
     private final OpenBodies bodies;
     private final Executor hashers;
     private final CdnListener listener;
     private final Room room;
 
-    CacheWriter(CacheStore store, CdnSource source, OpenBodies bodies, Executor hashers, CdnListener listener,
+    CacheWriter(CacheStore store, SourceClient source, OpenBodies bodies, Executor hashers, CdnListener listener,
                 Room room) {
         this.store = store;
         this.source = source;

@@ -33,7 +33,7 @@ import org.slf4j.LoggerFactory;
  * parts: {@link SourceProbe} (probe, revalidation, failure cache), {@link CacheWriter} (the piece
  * writer, with {@link PieceIngest}), {@link OpenBodies} (the source bodies a shutdown aborts) and
  * {@link CacheEvictor} (expiry, LRU quota, free disk, room on a full disk), all on one
- * {@link CdnClock} (the scheduler's) and one {@link CdnSource}.
+ * {@link CdnClock} (the scheduler's) and one {@link SourceClient}.
  *
  * <p>Threads: probes and fetches run on the {@code cdn-fetch} pool (blocking I/O, never an event
  * loop); pieces are written and digested on the {@code cdn-hash} pool. Each {@link CdnTask} is
@@ -88,18 +88,17 @@ public final class CdnManager implements AutoCloseable {
     private final ExecutorService hashers;
 
     /**
-     * @param nanoClock the scheduler's clock ({@code System::nanoTime} in the supernode): expiry,
-     *                  failure cache is measured on it
+     * @param nanoClock the scheduler's clock ({@code System::nanoTime} in the supernode): expiry and
+     *                  the failure cache are measured on it
      */
     public CdnManager(SupernodeConfig config, Scheduler scheduler, LongSupplier nanoClock, CdnListener listener) {
-        this(config, scheduler, CdnClock.anchored(nanoClock), CdnSource.of(config), listener);
-    }
-
-    CdnManager(SupernodeConfig config, Scheduler scheduler, CdnClock clock, CdnSource source, CdnListener listener) {
+        // The CDN's one way to a source: SourceProbe's probes and CacheWriter's fetches.
+        SourceClient source = new SourceClient(new SourcePolicy(config.sourceAllow(), config.sourceDeny()),
+                config.sourceTimeout(), config.sourceCas());
         this.store = new CacheStore(config.cacheDir());
         this.scheduler = scheduler;
         this.listener = listener;
-        this.clock = clock;
+        this.clock = CdnClock.anchored(nanoClock);
         this.probe = new SourceProbe(source, store, clock, config.failureCacheTtl());
         this.bodies = new OpenBodies();
         this.evictor = new CacheEvictor(tasks, store, scheduler, clock, config.taskExpiry(), config.cacheQuota(),

@@ -39,12 +39,12 @@ final class SourceProbe {
      */
     record Fetch(CacheMeta meta, boolean discardOld) implements Plan {}
 
-    private final CdnSource source;
+    private final SourceClient source;
     private final CacheStore store;
     private final CdnClock clock;
     private final Cache<String, SourceException> failures;
 
-    SourceProbe(CdnSource source, CacheStore store, CdnClock clock, Duration failureTtl) {
+    SourceProbe(SourceClient source, CacheStore store, CdnClock clock, Duration failureTtl) {
         this.source = source;
         this.store = store;
         this.clock = clock;
