@@ -136,7 +136,7 @@ final class P2pSession {
 
     /** Talks to {@code node} from now on; assignments of the previous supernode (its peers, its CDN) are void. */
     private void useNode(SupernodeAddress node) {
-        sn = new SupernodeClient(node, Http.plain());
+        sn = new SupernodeClient(node);
         pending.clear();
         cdnTemplate = null;
         guessCdn = ctx.request.pattern() == Pattern.CDN && ctx.request.cdnPort() > 0;

@@ -120,10 +120,7 @@ public final class UploadServerClient {
         if (running.isPresent()) {
             return running.get();
         }
-        Process p = spawn(home, serverArgs);
-        awaitReady(home, p, timeoutMillis);
-        return findState(home).orElseThrow(() -> new IOException("the upload server of " + home
-                + " stopped right after starting; see " + home.resolve("logs").resolve("uploader.out")));
+        return awaitReady(home, spawn(home, serverArgs), timeoutMillis);
     }
 
     /**
@@ -164,14 +161,17 @@ public final class UploadServerClient {
                 .start();
     }
 
-    /** Waits until the server of {@code home} answers; fails early when {@code p} exits with an error. */
-    public static int awaitReady(Path home, Process p, long timeoutMillis) throws IOException {
+    /**
+     * Waits until the server of {@code home} answers and returns its state; fails early when
+     * {@code p} exits with an error.
+     */
+    public static State awaitReady(Path home, Process p, long timeoutMillis) throws IOException {
         Path out = home.resolve("logs").resolve("uploader.out");
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
         while (System.nanoTime() < deadline) {
-            Optional<Integer> port = find(home);
-            if (port.isPresent()) {
-                return port.get();
+            Optional<State> state = findState(home);
+            if (state.isPresent()) {
+                return state.get();
             }
             if (!p.isAlive() && p.exitValue() != 0) {
                 throw new IOException("upload server exited with " + p.exitValue() + "; see " + out);
