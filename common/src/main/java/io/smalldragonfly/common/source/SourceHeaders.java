@@ -5,6 +5,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * Which of a client's headers go on to a source: the one filter for the CDN, dfget and dfdaemon.
@@ -29,16 +31,21 @@ public final class SourceHeaders {
         }
     }
 
-    /** Lowercase names never forwarded. */
-    static final Set<String> DROPPED = Set.of(
-            // hop-by-hop
+    /**
+     * Lowercase names of the headers that belong to one connection only (RFC 9110 section 7.6.1),
+     * besides those a message's {@code Connection} header names; dfdaemon's proxy strips the same.
+     */
+    public static final Set<String> HOP_BY_HOP = Set.of(
             "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "proxy-connection",
-            "te", "trailer", "transfer-encoding", "upgrade", "http2-settings",
+            "te", "trailer", "transfer-encoding", "upgrade");
+
+    /** Lowercase names never forwarded. */
+    static final Set<String> DROPPED = Stream.of(HOP_BY_HOP, Set.of("http2-settings",
             // the client's own message
             "host", "content-length", "expect",
             // set by the source client from the request
             "range", "if-range", "if-match", "if-none-match", "if-modified-since", "if-unmodified-since",
-            "accept-encoding");
+            "accept-encoding")).flatMap(Set::stream).collect(Collectors.toUnmodifiableSet());
 
     private SourceHeaders() {}
 

@@ -2,6 +2,7 @@ package io.smalldragonfly.dfdaemon.upstream;
 
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.smalldragonfly.common.source.SourceHeaders;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -14,10 +15,8 @@ import java.util.Set;
  */
 public final class HopByHop {
 
-    /** Lowercase names of the headers that belong to one connection only. */
-    public static final Set<String> HEADERS = Set.of(
-            "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "proxy-connection",
-            "te", "trailer", "transfer-encoding", "upgrade");
+    /** Lowercase names of the headers that belong to one connection only (the source client's too). */
+    public static final Set<String> HEADERS = SourceHeaders.HOP_BY_HOP;
 
     /** What dfdaemon adds to {@code Via}: protocol version and pseudonym. */
     public static final String VIA = "1.1 dfdaemon";
