@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
  * The piece writer: streams a task's source into its cache file in the framed piece format, piece
  * by piece ({@link PieceIngest} writes and digests them on the hashing threads), saves the metadata
  * as each piece lands, checks the length and md5 at the end, and makes room on a full disk through
- * the {@link Room} it is given. It owns the files of a fetch, not the task's state: it reports each
+ * the {@link CacheEvictor} it is given. It owns the files of a fetch, not the task's state: it reports each
  * landed piece and the outcome to {@link CdnManager}, which publishes them and moves the task.
  */
 final class CacheWriter {
@@ -33,11 +33,6 @@ final class CacheWriter {
     private static final Logger log = LoggerFactory.getLogger(CacheWriter.class);
     /** Room kept for a task's metadata file beside its data. */
     static final long META_ROOM = 256 * 1024;
-
-    /** Makes {@code bytes} free on the cache's disk for task {@code forTask}; false if it cannot. */
-    interface Room {
-        boolean make(long bytes, CdnTask forTask);
-    }
 
     /** A piece landed: written, digested and recorded in {@code meta}; called in piece order, one at a time. */
     interface Landed {
@@ -49,16 +44,17 @@ final class CacheWriter {
     private final OpenBodies bodies;
     private final Executor hashers;
     private final CdnListener listener;
-    private final Room room;
+    /** Makes room on a full cache disk. */
+    private final CacheEvictor evictor;
 
     CacheWriter(CacheStore store, SourceClient source, OpenBodies bodies, Executor hashers, CdnListener listener,
-                Room room) {
+                CacheEvictor evictor) {
         this.store = store;
         this.source = source;
         this.bodies = bodies;
         this.hashers = hashers;
         this.listener = listener;
-        this.room = room;
+        this.evictor = evictor;
     }
 
     /**
@@ -73,7 +69,7 @@ final class CacheWriter {
         }
         long framed = new PieceLayout(length, meta.pieceSize()).framedLength();
         long need = framed - (meta.pieces().isEmpty() ? 0 : store.size(t.id)) + META_ROOM;
-        if (!room.make(need, t)) {
+        if (!evictor.makeRoom(need, t)) {
             throw new CacheFullException("cache full: task " + t.id + " needs " + need + " bytes, "
                     + store.freeSpace() + " are free in " + store.dir() + " and no idle task is left to evict");
         }
@@ -87,7 +83,7 @@ final class CacheWriter {
             if (!CacheFullException.isDiskFull(ex.getCause())) {
                 throw ex;
             }
-            if (!room.make(META_ROOM, t)) {
+            if (!evictor.makeRoom(META_ROOM, t)) {
                 throw new CacheFullException("cache full: cannot write the metadata of task " + t.id + " in "
                         + store.dir() + " and no idle task is left to evict");
             }
@@ -154,7 +150,7 @@ final class CacheWriter {
                         (n, info, len) -> {
                             Timeline.piece("cdn_written", t.id.value(), null, n, null, len);
                             landed(t, initial, done, n, info, landed);
-                        }, bytes -> room.make(bytes, t));
+                        }, bytes -> evictor.makeRoom(bytes, t));
                 try {
                     total = cutPieces(initial, in, ingest, from, done.size());
                     ingest.finish();

@@ -106,7 +106,7 @@ public final class CdnManager implements AutoCloseable {
         this.pool = Executors.newCachedThreadPool(DaemonThreads.numbered("cdn-fetch"));
         this.hashers = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()),
                 DaemonThreads.numbered("cdn-hash"));
-        this.writer = new CacheWriter(store, source, bodies, hashers, listener, evictor::makeRoom);
+        this.writer = new CacheWriter(store, source, bodies, hashers, listener, evictor);
         for (TaskId id : store.scan()) {
             store.load(id).ifPresent(m -> {
                 CdnTask t = new CdnTask(id);
