@@ -408,15 +408,17 @@ public final class SourceHttpClient {
         }
 
         @Override
-        public int read(byte[] b, int off, int len) throws IOException {
+        public final int read(byte[] b, int off, int len) throws IOException {
             Objects.checkFromIndexSize(off, len, b.length);
             if (len == 0) {
                 return 0;
             }
             int e = readEarly(b, off, len);
-            if (e > 0) {
-                return e;
-            }
+            return e > 0 ? e : fill(b, off, len);
+        }
+
+        /** Reads body bytes from the socket, once those that came with the head are served. */
+        int fill(byte[] b, int off, int len) throws IOException {
             if (remaining == 0) {
                 return -1;
             }
@@ -435,7 +437,7 @@ public final class SourceHttpClient {
         }
 
         /** Serves the body bytes that came with the head; 0 once they are all read. */
-        final int readEarly(byte[] b, int off, int len) {
+        private int readEarly(byte[] b, int off, int len) {
             int n = Math.min(len, early.length - earlyPos);
             System.arraycopy(early, earlyPos, b, off, n);
             earlyPos += n;
@@ -468,15 +470,7 @@ public final class SourceHttpClient {
         }
 
         @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            Objects.checkFromIndexSize(off, len, b.length);
-            if (len == 0) {
-                return 0;
-            }
-            int early = readEarly(b, off, len);
-            if (early != 0) {
-                return early;
-            }
+        int fill(byte[] b, int off, int len) throws IOException {
             while (!pending.isReadable()) {
                 if (done) {
                     return -1;
