@@ -16,8 +16,8 @@ import io.smalldragonfly.dfget.engine.Failure;
 import io.smalldragonfly.dfget.engine.Pattern;
 import io.smalldragonfly.dfget.engine.SupernodeAddress;
 import io.smalldragonfly.dfget.peer.DownloadOrder;
-import io.smalldragonfly.dfget.peer.PeerClient;
-import io.smalldragonfly.dfget.peer.PeerEvent;
+import io.smalldragonfly.dfget.peer.PeerCli;
+import io.smalldragonfly.dfget.peer.PeerDownloads;
 import io.smalldragonfly.dfget.upload.UploadServer;
 import io.smalldragonfly.dfget.upload.UploadServerClient;
 import java.io.IOException;
@@ -119,7 +119,7 @@ public final class DfgetCommand implements Callable<Integer> {
     boolean console;
 
     @Mixin
-    CommonOptions common = new CommonOptions(defaultHome(),
+    CommonOptions common = new CommonOptions(ThinClient.defaultHome(),
             "Data, logs and upload server state. Default: ~/.small-dragonfly.");
 
     @Option(names = "--ip", description = "This peer's address for other peers. Default: the address that routes to the supernode.")
@@ -149,31 +149,46 @@ public final class DfgetCommand implements Callable<Integer> {
             description = "Run the download in this process rather than in the home's peer process.")
     boolean inProcess;
 
-    static Path defaultHome() {
-        return Path.of(System.getProperty("user.home"), ".small-dragonfly");
+    /** Set when this command runs in the home's peer process for a thin client (see {@link PeerCli}). */
+    record ForClient(PeerCli.Request request, PeerCli.Session session, Path peerHome, PeerDownloads downloads) {}
+
+    private final ForClient forClient;
+    /** The command line as typed, to hand to the peer process. */
+    private final List<String> args;
+
+    /** For picocli's own use (help of the subcommand's parent). */
+    DfgetCommand() {
+        this(List.of(), null);
+    }
+
+    DfgetCommand(List<String> args, ForClient forClient) {
+        this.args = List.copyOf(args);
+        this.forClient = forClient;
     }
 
     /**
-     * Checks the command line, then hands the download to the home's peer process (started when
-     * none runs), which runs every download of the home in one warm JVM beside the upload server,
-     * and follows it to the end; or, with {@code --in-process} (or when no peer process can take
-     * it), runs the engine here. Either way the output, exit codes, summary and {@code --json} are
-     * the same.
+     * Checks the command line, then has the home's peer process (started when none runs) run it,
+     * where the download runs in one warm JVM beside the upload server, and prints what it prints;
+     * or, with {@code --in-process} (or when no peer process can take it), runs the engine here.
+     * In the peer process, runs the download on its engine for the client. Either way the output,
+     * exit codes, summary and {@code --json} are the same.
      */
     @Override
     public Integer call() {
         DownloadRequest checked = validate(null);
         Path h = home();
-        // A thin client logs nothing worth a file (the peer process writes the download's lines to
-        // dfclient.log), so it keeps the bootstrap logging unless asked to show more: configuring
-        // the file appenders costs a fresh JVM about 0.1 CPU-seconds.
+        if (forClient != null) {
+            return h.equals(forClient.peerHome()) ? runForClient(h, checked) : PeerCli.NOT_THIS_HOME;
+        }
+        // A client that hands the command to the peer process logs nothing worth a file (the peer
+        // process writes the download's lines), so it keeps the bootstrap logging unless asked to
+        // show more: configuring the file appenders costs a fresh JVM about 0.1 CPU-seconds.
         boolean logged = inProcess || common.verbose() || console;
         if (logged) {
             configureLogging(h);
         }
-        String peerIp = ip != null ? ip : SupernodeAddress.routeIp(checked.nodes());
         if (!inProcess) {
-            Integer code = runOnPeer(h, order(peerIp), checked);
+            Integer code = runOnPeer(h, checked);
             if (code != null) {
                 return code;
             }
@@ -184,12 +199,18 @@ public final class DfgetCommand implements Callable<Integer> {
         if (fallback != null) {
             log.info("{}; downloading in this process", fallback);
         }
+        String peerIp = ip != null ? ip : SupernodeAddress.routeIp(checked.nodes());
         return runInProcess(h, validate(peerIp), peerIp);
+    }
+
+    /** {@code p} absolute: against the client's working directory when this runs for one. */
+    private Path absolute(Path p) {
+        return (forClient != null ? forClient.request().cwd().resolve(p) : p.toAbsolutePath()).normalize();
     }
 
     /** The home, absolute, with its logs directory, where this process logs from now on. */
     private Path home() {
-        Path h = common.home().toAbsolutePath().normalize();
+        Path h = absolute(common.home());
         try {
             Files.createDirectories(h.resolve("logs"));
         } catch (IOException e) {
@@ -202,22 +223,23 @@ public final class DfgetCommand implements Callable<Integer> {
         Logging.configure(h.resolve("logs"), "dfclient", common.verbose(), console);
     }
 
-    /** This command line as an order for the peer process; paths absolute. */
+    /** This command line as an order for the peer process's engine; paths absolute. */
     private DownloadOrder order(String peerIp) {
-        return new DownloadOrder(url, output.toAbsolutePath().normalize().toString(), nodes, md5, identifier, headers,
+        return new DownloadOrder(url, absolute(output).toString(), nodes, md5, identifier, headers,
                 filter, pattern, localLimit, totalLimit, minRate, timeout.toMillis(), notbs, callSystem, insecure,
-                cacerts.stream().map(p -> p.toAbsolutePath().normalize().toString()).toList(), cdnPort, peerIp,
+                cacerts.stream().map(p -> absolute(p).toString()).toList(), cdnPort, peerIp,
                 sourceTimeout.toMillis());
     }
 
-    /**
-     * Runs the download on the home's peer process. Returns its exit code, or null when no peer
-     * process can take it (it cannot start, or an older upload server runs that takes no downloads).
-     */
     /** Why the download runs here after all, when the peer process turned it down. */
     private String fallback;
 
-    private Integer runOnPeer(Path h, DownloadOrder order, DownloadRequest request) {
+    /**
+     * Has the home's peer process run this command line and returns its exit code, or null when
+     * no peer process can take it (it cannot start, or an older upload server runs that takes no
+     * command lines).
+     */
+    private Integer runOnPeer(Path h, DownloadRequest request) {
         UploadServerClient.State peer;
         try {
             peer = UploadServerClient.ensureState(h, serverArgs(), 30_000);
@@ -225,52 +247,57 @@ public final class DfgetCommand implements Callable<Integer> {
             log.warn("no peer process for {} ({}); downloading in this process", h, e.getMessage());
             return null;
         }
-        PeerClient client = new PeerClient(peer);
-        ProgressBar bar = progressBar();
-        String[] taskId = {null};
-        Thread hook = onInterrupt(client::abort); // Ctrl-C: the peer cancels, files stay for a resume
-        try {
-            PeerEvent end = client.run(order, new PeerClient.Listener() {
-                @Override
-                public void accepted(String id) {
-                    taskId[0] = id;
-                }
-
-                @Override
-                public void progress(long bytes, long total) {
-                    if (bar != null) {
-                        bar.update(new Download.Progress(bytes, total));
-                    }
-                }
-            });
-            if (PeerEvent.DONE.equals(end.event())) {
-                DownloadResult r = end.result().toResult();
-                if (bar != null) {
-                    bar.done(new Download.Progress(r.length(), r.length()));
-                }
-                return succeeded(request, r);
-            }
-            if (bar != null) {
-                bar.clear();
-            }
-            DownloadException e = end.exception();
-            if (e == null) {
-                throw usage(end.message());
-            }
-            return failed(request, end.taskId() != null ? end.taskId() : taskId[0], e);
-        } catch (PeerClient.NotAPeerException e) {
-            fallback = e.getMessage(); // logged once the file logging is configured
+        if (peer.token() == null) {
+            fallback = "the upload server of " + h + " (pid " + peer.pid() + ") takes no downloads";
             return null;
-        } catch (java.io.InterruptedIOException e) {
-            return ExitCodes.CANCELLED;
+        }
+        ThinClient client = new ThinClient(spec.commandLine().getOut(), spec.commandLine().getErr());
+        try {
+            return client.forward(peer.port(), peer.token(), Path.of("").toAbsolutePath(), args.toArray(String[]::new));
+        } catch (ThinClient.Refused e) {
+            fallback = "the upload server of " + h + " (pid " + peer.pid() + ") answered " + e.getMessage()
+                    + " to a command line";
+            return null;
         } catch (IOException e) {
-            if (bar != null) {
-                bar.clear();
+            return failed(request, null, new DownloadException(Failure.LOCAL_ERROR, "the peer process of " + h
+                    + " (pid " + peer.pid() + ") cannot be reached (" + e.getMessage() + "); nothing was written to "
+                    + request.output() + " (run dfget again to resume)", e));
+        }
+    }
+
+    /**
+     * In the peer process: this client's download on the process's engine, reported to the client
+     * as an in-process run reports it.
+     */
+    private int runForClient(Path h, DownloadRequest checked) {
+        String peerIp = ip != null ? ip : SupernodeAddress.routeIp(checked.nodes());
+        DownloadRequest request = validate(peerIp);
+        Download d;
+        try {
+            d = forClient.downloads().start(order(peerIp)).join();
+        } catch (java.util.concurrent.CompletionException e) {
+            Throwable cause = e.getCause() != null ? e.getCause() : e;
+            if (cause instanceof IllegalArgumentException) {
+                throw usage(cause.getMessage());
             }
-            return failed(request, taskId[0], new DownloadException(Failure.LOCAL_ERROR, e.getMessage()
-                    + "; nothing was written to " + request.output() + " (run dfget again to resume)", e));
+            return failed(request, null, new DownloadException(Failure.LOCAL_ERROR, String.valueOf(cause.getMessage())));
+        }
+        java.io.StringWriter goneOut = new java.io.StringWriter();
+        java.io.StringWriter goneErr = new java.io.StringWriter();
+        report(new PrintWriter(goneOut), new PrintWriter(goneErr), request, d.taskId(), new DownloadException(
+                Failure.LOCAL_ERROR, "the peer process of " + h + " (pid " + ProcessHandle.current().pid()
+                + ") stopped before the download ended; nothing was written to " + request.output()
+                + " (run dfget again to resume)"));
+        forClient.session().running(d, goneOut.toString(), goneErr.toString());
+        ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("dfget-progress"));
+        try {
+            ProgressBar bar = progressBar();
+            if (bar != null) {
+                ticker.scheduleAtFixedRate(() -> bar.update(d.progress()), 200, 200, TimeUnit.MILLISECONDS);
+            }
+            return awaitInProcess(request, d, bar, ticker);
         } finally {
-            removeHook(hook);
+            ticker.shutdownNow();
         }
     }
 
@@ -394,7 +421,8 @@ public final class DfgetCommand implements Callable<Integer> {
 
     /** A progress bar on stderr when asked for or on a terminal, else null. */
     private ProgressBar progressBar() {
-        return showBar || System.console() != null ? new ProgressBar(spec.commandLine().getErr()) : null;
+        boolean tty = forClient != null ? forClient.request().tty() : System.console() != null;
+        return showBar || tty ? new ProgressBar(spec.commandLine().getErr()) : null;
     }
 
     /** Runs {@code action} when the JVM is told to stop (Ctrl-C) while the returned hook is registered. */
@@ -427,16 +455,19 @@ public final class DfgetCommand implements Callable<Integer> {
     }
 
     private int failed(DownloadRequest request, String taskId, DownloadException e) {
-        PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
         log.info("download of {} failed: {} ({})", request.url(), e.getMessage(), e.failure());
+        report(spec.commandLine().getOut(), spec.commandLine().getErr(), request, taskId, e);
+        return ExitCodes.of(e.failure());
+    }
+
+    /** What a failed download prints: the message on stderr, and with --json its object on stdout. */
+    private void report(PrintWriter out, PrintWriter err, DownloadRequest request, String taskId, DownloadException e) {
         err.println("dfget: " + e.getMessage());
         err.flush();
         if (json) {
             out.println(Json.writeString(jsonOf(request, null, taskId, e)));
             out.flush();
         }
-        return ExitCodes.of(e.failure());
     }
 
     /**
@@ -450,7 +481,7 @@ public final class DfgetCommand implements Callable<Integer> {
         if (output == null) {
             throw usage("output: missing (expected -o FILE)");
         }
-        Path out = output.toAbsolutePath().normalize();
+        Path out = absolute(output);
         if (Files.isDirectory(out)) {
             throw usage("output: '" + output + "' is a directory (expected a file path)");
         }

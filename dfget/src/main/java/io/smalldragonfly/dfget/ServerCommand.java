@@ -44,7 +44,7 @@ final class ServerCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Mixin
-    CommonOptions common = new CommonOptions(DfgetCommand.defaultHome(),
+    CommonOptions common = new CommonOptions(ThinClient.defaultHome(),
             "The peer's home (data, logs, state). Default: ~/.small-dragonfly.");
 
     @Option(names = "--ip", description = "Address to listen on. Default: all interfaces.")
@@ -101,7 +101,7 @@ final class ServerCommand implements Callable<Integer> {
                 uploadLimit, maxUploads, expireTime), downloads);
         String engineIp = ip == null || ip.equals("0.0.0.0") ? null : ip;
         downloads.open(new DownloadEngine(new EngineConfig(h, engineIp, null, server.port(), 4,
-                Duration.ofSeconds(30), 0)), server::rateShare, server::touch);
+                Duration.ofSeconds(30), 0)), server::rateShare, server::touch, DfgetCli.runnerFor(h, downloads));
         claim.publish(server.port(), downloads.token());
         log.info("peer process of {} listening on port {} (alivetime {}, expiretime {})", h, server.port(),
                 aliveTime, expireTime);

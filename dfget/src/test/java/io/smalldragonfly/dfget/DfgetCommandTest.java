@@ -31,7 +31,7 @@ class DfgetCommandTest {
     private record Run(int code, String out, String err) {}
 
     private Run run(String... args) {
-        CommandLine cl = DfgetMain.commandLine();
+        CommandLine cl = DfgetCli.commandLine();
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         cl.setOut(new PrintWriter(out, true));

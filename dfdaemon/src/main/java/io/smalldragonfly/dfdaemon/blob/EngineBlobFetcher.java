@@ -13,6 +13,7 @@ import io.smalldragonfly.dfget.engine.EngineConfig;
 import io.smalldragonfly.dfget.engine.SupernodeAddress;
 import io.smalldragonfly.dfget.engine.SupernodeClient;
 import io.smalldragonfly.dfget.store.DataDir;
+import io.smalldragonfly.dfget.DfgetCli;
 import io.smalldragonfly.dfget.peer.PeerDownloads;
 import io.smalldragonfly.dfget.peer.PeerProcess;
 import io.smalldragonfly.dfget.upload.UploadServer;
@@ -151,7 +152,7 @@ public final class EngineBlobFetcher implements BlobFetcher, AutoCloseable {
                 downloads);
         DownloadEngine engine = new DownloadEngine(EngineConfig.of(home, upload.port()).withIp(ip));
         if (claim != null) {
-            downloads.open(engine, upload::rateShare, upload::touch);
+            downloads.open(engine, upload::rateShare, upload::touch, DfgetCli.runnerFor(home, downloads));
             claim.publish(upload.port(), downloads.token());
         }
         log.info("P2P engine: supernodes {}, serving pieces on {}:{}, blobs in {}; {}", settings.nodes(), ip,

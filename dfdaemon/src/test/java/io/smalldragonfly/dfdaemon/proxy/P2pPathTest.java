@@ -137,7 +137,7 @@ class P2pPathTest {
         String digest = FakeRegistry.digest(registry.layer2);
         Path out = tmp.resolve("layer.bin");
         java.io.StringWriter json = new java.io.StringWriter();
-        picocli.CommandLine cl = io.smalldragonfly.dfget.DfgetMain.commandLine();
+        picocli.CommandLine cl = io.smalldragonfly.dfget.DfgetCli.commandLine();
         cl.setOut(new java.io.PrintWriter(json, true));
         cl.setErr(new java.io.PrintWriter(new java.io.StringWriter(), true));
         int code = cl.execute("-u", registry.uri() + blobPath(digest), "-o", out.toString(), "-n",

@@ -13,14 +13,11 @@ import io.smalldragonfly.common.protocol.ResultCode;
 import io.smalldragonfly.common.protocol.TaskFinish;
 import io.smalldragonfly.common.task.TaskId;
 import io.smalldragonfly.common.util.Digests;
-import io.smalldragonfly.dfget.DfgetMain;
-import io.smalldragonfly.dfget.peer.DownloadOrder;
-import io.smalldragonfly.dfget.peer.PeerClient;
+import io.smalldragonfly.dfget.DfgetCli;
+import io.smalldragonfly.dfget.ThinClient;
 import io.smalldragonfly.dfget.peer.PeerDownloads;
-import io.smalldragonfly.dfget.peer.PeerEvent;
 import io.smalldragonfly.dfget.store.DataDir;
 import io.smalldragonfly.dfget.upload.UploadServer;
-import io.smalldragonfly.dfget.upload.UploadServerClient;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -72,9 +69,10 @@ public final class CdsTraining {
     private static void run(Path dir, HttpServer server) throws Exception {
         int port = server.getAddress().getPort();
         String url = "http://127.0.0.1:" + port + "/file";
-        DfgetMain.commandLine().parseArgs("-u", url, "-o", dir.resolve("out").toString(), "-n",
+        Class.forName("io.smalldragonfly.dfget.DfgetMain"); // the entry point, archived with the rest
+        DfgetCli.commandLine().parseArgs("-u", url, "-o", dir.resolve("out").toString(), "-n",
                 "127.0.0.1:" + port, "-p", "cdn", "--json");
-        DfgetMain.commandLine().getUsageMessage();
+        DfgetCli.commandLine().getUsageMessage();
         Logging.configure(dir.resolve("logs"), "dfclient", false, false);
 
         int content = PIECE_SIZE - PieceFraming.OVERHEAD;
@@ -126,24 +124,15 @@ public final class CdsTraining {
         PeerDownloads downloads = new PeerDownloads("training");
         try (UploadServer uploader = UploadServer.start(UploadServer.Config.of(dir), downloads)) {
             downloads.open(new DownloadEngine(new EngineConfig(dir, "127.0.0.1", "training", uploader.port(), 4,
-                    Duration.ofSeconds(30), 0)), uploader::rateShare, uploader::touch);
-            DownloadOrder order = new DownloadOrder(url, dir.resolve("out").toString(), List.of("127.0.0.1:" + port),
-                    null, null, List.of(), null, "cdn", 0, 0, 64 * 1024, 0, true, null, false, List.of(), port,
-                    "127.0.0.1", 0);
-            PeerEvent end = new PeerClient(new UploadServerClient.State(ProcessHandle.current().pid(),
-                    uploader.port(), dir.toString(), "training")).run(order, new PeerClient.Listener() {
-                        @Override
-                        public void accepted(String id) {
-                        }
-
-                        @Override
-                        public void progress(long bytes, long total) {
-                        }
-                    });
-            if (end.result() == null || !md5.equals(end.result().md5())) {
-                throw new IOException("training download: " + end);
+                    Duration.ofSeconds(30), 0)), uploader::rateShare, uploader::touch, DfgetCli.runnerFor(dir, downloads));
+            java.io.StringWriter out = new java.io.StringWriter();
+            java.io.StringWriter err = new java.io.StringWriter();
+            int code = new ThinClient(new java.io.PrintWriter(out), new java.io.PrintWriter(err)).forward(uploader.port(),
+                    "training", dir, new String[] {"-u", url, "-o", "out", "-n", "127.0.0.1:" + port, "-p", "cdn",
+                        "--cdnport", Integer.toString(port), "--json", "--home", dir.toString()});
+            if (code != 0 || !out.toString().contains(md5)) {
+                throw new IOException("training download: exit " + code + ", " + out + err);
             }
-            Json.writeString(end.result().toResult().summary());
             String served;
             try (Stream<Path> s = Files.list(dir.resolve("data"))) {
                 served = s.map(p -> p.getFileName().toString()).filter(DataDir::isSafeName).findFirst()

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -38,7 +39,10 @@ public final class PeerDownloads implements AutoCloseable {
     private final Map<Path, Running> running = new ConcurrentHashMap<>();
     private final ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(
             DaemonThreads.named("peer-downloads"));
+    /** The command lines of thin clients (each blocks until its download ends); see {@link RunHandler}. */
+    private final ExecutorService commands = Executors.newCachedThreadPool(DaemonThreads.named("dfget-cli"));
     private volatile DownloadEngine engine;
+    private volatile PeerCli.Runner runner;
     private volatile RateShare rateShare;
     private volatile Runnable onActivity = () -> { };
 
@@ -51,7 +55,7 @@ public final class PeerDownloads implements AutoCloseable {
         return new PeerDownloads(java.util.HexFormat.of().formatHex(b));
     }
 
-    /** @param token what a client must present ({@link DownloadHandler#TOKEN_HEADER}) to start a download */
+    /** @param token what a client must present ({@link PeerCli#TOKEN_HEADER}) to run a command */
     public PeerDownloads(String token) {
         this.token = token;
     }
@@ -60,11 +64,14 @@ public final class PeerDownloads implements AutoCloseable {
      * Starts taking orders, once the upload server listens (the engine registers with its port).
      *
      * @param onActivity called while downloads run, so the idle exit waits for them
+     * @param runner     runs the command lines of thin clients (they order their downloads through
+     *                   {@link #start})
      */
-    public void open(DownloadEngine engine, RateShare rateShare, Runnable onActivity) {
+    public void open(DownloadEngine engine, RateShare rateShare, Runnable onActivity, PeerCli.Runner runner) {
         this.rateShare = rateShare;
         this.onActivity = onActivity;
         this.engine = engine;
+        this.runner = runner;
         ticker.scheduleWithFixedDelay(this::tick, 1, 1, TimeUnit.SECONDS);
     }
 
@@ -72,8 +79,13 @@ public final class PeerDownloads implements AutoCloseable {
         return token;
     }
 
-    boolean isOpen() {
-        return engine != null;
+    /** Null until {@link #open}. */
+    PeerCli.Runner runner() {
+        return runner;
+    }
+
+    ExecutorService commands() {
+        return commands;
     }
 
     /** Downloads running now. */
@@ -86,7 +98,7 @@ public final class PeerDownloads implements AutoCloseable {
      * {@link IllegalArgumentException} (the order is unusable: the client's usage error) or an
      * {@link IllegalStateException} (another client is downloading to the same output).
      */
-    CompletableFuture<Download> start(DownloadOrder order) {
+    public CompletableFuture<Download> start(DownloadOrder order) {
         DownloadRequest request;
         try {
             request = order.toRequest();
@@ -160,6 +172,7 @@ public final class PeerDownloads implements AutoCloseable {
     @Override
     public void close() {
         ticker.shutdownNow();
+        commands.shutdown();
         for (Running r : running.values()) {
             r.download().cancel();
         }

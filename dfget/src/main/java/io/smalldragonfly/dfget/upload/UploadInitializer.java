@@ -6,7 +6,7 @@ import io.netty.channel.ChannelPipeline;
 import io.smalldragonfly.common.http.HttpPipeline;
 import io.smalldragonfly.common.http.ServiceHandler;
 import io.smalldragonfly.common.util.RateLimiter;
-import io.smalldragonfly.dfget.peer.DownloadHandler;
+import io.smalldragonfly.dfget.peer.RunHandler;
 import io.smalldragonfly.dfget.peer.PeerDownloads;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -41,7 +41,7 @@ final class UploadInitializer extends ChannelInitializer<Channel> {
     protected void initChannel(Channel ch) {
         ChannelPipeline p = HTTP.addTo(ch);
         if (downloads != null) {
-            p.addLast("downloads", new DownloadHandler(downloads));
+            p.addLast("downloads", new RunHandler(downloads));
         }
         p.addLast("pieces", new UploadHandler(store, limiter, uploads, maxUploads, onActivity));
         p.addLast("control", new ServiceHandler(control));

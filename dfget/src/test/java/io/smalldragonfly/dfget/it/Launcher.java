@@ -30,10 +30,20 @@ final class Launcher implements AutoCloseable {
     }
 
     Process dfget(String... args) throws IOException {
+        return dfget(null, java.util.Map.of(), args);
+    }
+
+    /** As {@link #dfget(String...)}, in {@code dir} (null: this one) with {@code env} added. */
+    Process dfget(Path dir, java.util.Map<String, String> env, String... args) throws IOException {
         List<String> cmd = new ArrayList<>();
         cmd.add(DFGET.toString());
         cmd.addAll(List.of(args));
-        return new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+        ProcessBuilder b = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        if (dir != null) {
+            b.directory(dir.toFile());
+        }
+        b.environment().putAll(env);
+        return b.start();
     }
 
     Path home(String name) {

@@ -76,6 +76,33 @@ class PeerProcessE2ETest extends LaunchedSwarm {
     }
 
     @Test
+    void onARunningPeerProcessTheClientSendsTheCommandLineAndLoadsNoLibrary() throws Exception {
+        TestOrigin.Resource a = origin.generated("/warm-a", 3 << 20);
+        TestOrigin.Resource b = origin.generated("/warm-b", 2 << 20);
+        Path h = launcher.home("h");
+        finish(dfget(args("/warm-a", tmp.resolve("a.bin"), h))); // starts the peer process
+        Path dir = Files.createDirectories(tmp.resolve("cwd"));
+        Path classes = tmp.resolve("classes.log");
+        List<String> relative = new ArrayList<>(args("/warm-b", Path.of("b.bin"), h));
+        Process p = launcher.dfget(dir, java.util.Map.of("JAVA_OPTS", "-Xlog:class+load=info:file=" + classes),
+                relative.toArray(String[]::new));
+        JsonNode jb = finish(p);
+        assertThat(jb.get("output").asText()).as("relative to the client's directory").isEqualTo(dir.resolve("b.bin").toString());
+        assertThat(io.smalldragonfly.common.util.Digests.md5Hex(dir.resolve("b.bin"))).isEqualTo(b.md5());
+        String loaded = Files.readString(classes);
+        assertThat(loaded).contains("io.smalldragonfly.dfget.ThinClient ");
+        assertThat(loaded).as("the peer process parses the command line and writes the JSON")
+                .doesNotContain("picocli.").doesNotContain("com.fasterxml.jackson").doesNotContain("ch.qos.logback");
+        // a usage error comes back from the peer process as the local command prints it
+        Process bad = launcher.dfget(dir, java.util.Map.of(), "-u", "ftp://x/f", "-o", "c.bin", "--home", h.toString());
+        String err = Launcher.read(bad, true);
+        assertThat(bad.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(bad.exitValue()).isEqualTo(2);
+        assertThat(err).isEqualTo("dfget: url: 'ftp://x/f' (expected an http:// or https:// URL) (see 'dfget --help')\n");
+        assertThat(dir.resolve("c.bin")).doesNotExist();
+    }
+
+    @Test
     void aPeerProcessKilledMidDownloadIsReportedAndTheNextRunResumes() throws Exception {
         TestOrigin.Resource f = origin.generated("/f", 24 << 20);
         Path h = launcher.home("h");

@@ -1,0 +1,199 @@
+package io.smalldragonfly.dfget;
+
+import io.smalldragonfly.dfget.peer.PeerCli;
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintWriter;
+import java.net.HttpURLConnection;
+import java.net.URL;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.regex.Matcher;
+
+/**
+ * dfget as a terminal of the home's peer process: sends the command line as typed to the running
+ * peer process ({@link PeerCli}), prints what the command prints there and exits with its code.
+ * Only the JDK and {@link PeerCli} load here: no picocli, logging or JSON, which are what a dfget
+ * JVM spent most of its start on. When no peer process runs for the home (or the command is one
+ * this process must answer itself: help, version, {@code --in-process}), it returns null and
+ * {@link DfgetCli} runs the full command, which starts the peer process and then forwards here.
+ */
+public final class ThinClient {
+
+    /** Options the client answers itself, or that mean: run here. */
+    private static final List<String> LOCAL = List.of("-h", "--help", "-V", "--version", "--in-process");
+    /** {@code UploadServerClient.STATE_FILE}, not referenced: that class loads Jackson. */
+    static final String STATE_FILE = "uploader.json";
+    private static final java.util.regex.Pattern PORT = java.util.regex.Pattern.compile("\"port\"\\s*:\\s*(\\d+)");
+    private static final java.util.regex.Pattern TOKEN = java.util.regex.Pattern.compile("\"token\"\\s*:\\s*\"([0-9a-zA-Z]+)\"");
+
+    /** The peer at {@code port} answered that it takes no command line (409: another home; 403/404/503). */
+    static final class Refused extends IOException {
+        final int status;
+
+        Refused(int status) {
+            super("HTTP " + status);
+            this.status = status;
+        }
+    }
+
+    private final PrintWriter out;
+    private final PrintWriter err;
+    private volatile HttpURLConnection connection;
+    private volatile boolean aborted;
+
+    public ThinClient(PrintWriter out, PrintWriter err) {
+        this.out = out;
+        this.err = err;
+    }
+
+    /**
+     * The fast path of {@code bin/dfget}: the exit code of {@code args} run by the home's peer
+     * process, or null when this client cannot hand them over (no peer process runs, or it takes
+     * none, or {@code args} need the full command here).
+     */
+    static Integer tryForward(String[] args) {
+        if (args.length == 0 || Arrays.stream(args).anyMatch(a -> LOCAL.contains(a) || a.startsWith("@"))) {
+            return null; // picocli expands @files relative to its own process; help text is printed here
+        }
+        Path cwd = Path.of("").toAbsolutePath();
+        Path home = homeOf(args, cwd);
+        int port;
+        String token;
+        try {
+            // The state file is ours (UploadServerClient.writeState): two fields are all this needs,
+            // and a JSON parser would cost this JVM more than the rest of its work.
+            String state = Files.readString(home.resolve(STATE_FILE));
+            Matcher p = PORT.matcher(state);
+            Matcher t = TOKEN.matcher(state);
+            if (!p.find() || !t.find()) {
+                return null;
+            }
+            port = Integer.parseInt(p.group(1));
+            token = t.group(1);
+        } catch (IOException | RuntimeException e) {
+            return null; // no peer process has run here (or its state is unreadable): the full path decides
+        }
+        try {
+            return new ThinClient(new PrintWriter(System.out), new PrintWriter(System.err)).forward(port, token, cwd, args);
+        } catch (IOException e) {
+            return null; // not running any more (a stale state file), or it takes none: the full path
+        }
+    }
+
+    /** dfget's home when no {@code --home} is given. */
+    static Path defaultHome() {
+        return Path.of(System.getProperty("user.home"), ".small-dragonfly");
+    }
+
+    /**
+     * {@code --home} as picocli would read it ({@code --home H} or {@code --home=H}, the last one
+     * counts), else the default. A guess only: the peer process parses the line itself and
+     * answers 409 when the home it finds is not its own.
+     */
+    static Path homeOf(String[] args, Path cwd) {
+        String home = null;
+        for (int i = 0; i < args.length; i++) {
+            if (args[i].equals("--home") && i + 1 < args.length) {
+                home = args[++i];
+            } else if (args[i].startsWith("--home=")) {
+                home = args[i].substring("--home=".length());
+            }
+        }
+        Path h = home == null ? defaultHome() : Path.of(home);
+        return cwd.resolve(h).normalize();
+    }
+
+    /**
+     * Runs {@code args} on the peer process at {@code port} and prints what it prints; returns its
+     * exit code.
+     *
+     * @throws Refused     when it takes no command line from us (nothing was printed)
+     * @throws IOException when it cannot be reached (nothing was printed)
+     */
+    public int forward(int port, String token, Path cwd, String[] args) throws IOException {
+        HttpURLConnection c = (HttpURLConnection) new URL("http", "127.0.0.1", port, PeerCli.PATH).openConnection();
+        connection = c;
+        c.setConnectTimeout(3000);
+        c.setReadTimeout(30_000); // the peer sends a heartbeat every second while a download runs
+        c.setDoOutput(true);
+        c.setRequestMethod("POST");
+        c.setRequestProperty("Content-Type", "application/octet-stream");
+        c.setRequestProperty(PeerCli.TOKEN_HEADER, token);
+        byte[] body = PeerCli.encode(new PeerCli.Request(cwd, System.console() != null, List.of(args)));
+        c.setFixedLengthStreamingMode(body.length);
+        try (OutputStream o = c.getOutputStream()) {
+            o.write(body);
+        }
+        int status = c.getResponseCode();
+        if (status != 200) {
+            c.disconnect();
+            throw new Refused(status);
+        }
+        Thread hook = new Thread(this::abort, "dfget-interrupt"); // Ctrl-C: the peer cancels, files stay
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            return follow(c.getInputStream());
+        } finally {
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException e) {
+                // shutting down already
+            }
+            c.disconnect();
+        }
+    }
+
+    /** Prints the frames of the answer until the exit code. */
+    private int follow(InputStream body) {
+        byte[][] ifGone = null;
+        try (DataInputStream in = new DataInputStream(body)) {
+            PeerCli.Frame f;
+            while ((f = PeerCli.read(in)) != null) {
+                switch (f.type()) {
+                    case PeerCli.STDOUT -> print(out, f.payload());
+                    case PeerCli.STDERR -> print(err, f.payload());
+                    case PeerCli.IF_GONE -> ifGone = f.ifGoneTexts();
+                    case PeerCli.EXIT -> {
+                        return f.exitCode();
+                    }
+                    default -> { } // a heartbeat, or a frame type of a newer peer
+                }
+            }
+        } catch (IOException e) {
+            if (aborted) {
+                return ExitCodes.CANCELLED;
+            }
+        }
+        if (aborted) {
+            return ExitCodes.CANCELLED;
+        }
+        if (ifGone != null) {
+            print(out, ifGone[0]);
+            print(err, ifGone[1]);
+        } else {
+            err.println("dfget: the peer process stopped before it answered (run dfget again)");
+            err.flush();
+        }
+        return ExitCodes.LOCAL_ERROR;
+    }
+
+    /** A frame holds what one flush of a writer in the peer wrote: whole UTF-8 characters. */
+    private static void print(PrintWriter w, byte[] text) {
+        w.write(new String(text, StandardCharsets.UTF_8));
+        w.flush();
+    }
+
+    private void abort() {
+        aborted = true;
+        HttpURLConnection c = connection;
+        if (c != null) {
+            c.disconnect();
+        }
+    }
+}
