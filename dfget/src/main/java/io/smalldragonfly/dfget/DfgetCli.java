@@ -20,17 +20,12 @@ public final class DfgetCli {
             server.setCommandName("dfget server");
             System.exit(server.execute(java.util.Arrays.copyOfRange(args, 1, args.length)));
         }
-        System.exit(commandLine(args).execute(args));
+        System.exit(commandLine().execute(args));
     }
 
     /** The configured command line: bad input prints one line and exits with {@link ExitCodes#USAGE}. */
     public static CommandLine commandLine() {
-        return commandLine(new String[0]);
-    }
-
-    /** As {@link #commandLine()}, for {@code args}, which it hands to the home's peer process as typed. */
-    static CommandLine commandLine(String[] args) {
-        return configure(new CommandLine(new DfgetCommand(List.of(args), null)));
+        return configure(new CommandLine(new DfgetCommand()));
     }
 
     /**
@@ -45,7 +40,7 @@ public final class DfgetCli {
                 session.err().println("dfget: 'server' runs in a process of its own (see 'dfget server --help')");
                 return ExitCodes.USAGE;
             }
-            CommandLine cl = configure(new CommandLine(new DfgetCommand(args,
+            CommandLine cl = configure(new CommandLine(new DfgetCommand(
                     new DfgetCommand.ForClient(request, session, peerHome, downloads))));
             cl.setOut(session.out());
             cl.setErr(session.err());

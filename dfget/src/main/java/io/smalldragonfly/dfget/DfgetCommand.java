@@ -153,17 +153,18 @@ public final class DfgetCommand implements Callable<Integer> {
     record ForClient(PeerCli.Request request, PeerCli.Session session, Path peerHome, PeerDownloads downloads) {}
 
     private final ForClient forClient;
-    /** The command line as typed, to hand to the peer process. */
-    private final List<String> args;
 
-    /** For picocli's own use (help of the subcommand's parent). */
     DfgetCommand() {
-        this(List.of(), null);
+        this(null);
     }
 
-    DfgetCommand(List<String> args, ForClient forClient) {
-        this.args = List.copyOf(args);
+    DfgetCommand(ForClient forClient) {
         this.forClient = forClient;
+    }
+
+    /** The command line as typed, to hand to the peer process. */
+    private List<String> typed() {
+        return spec.commandLine().getParseResult().originalArgs();
     }
 
     /**
@@ -242,7 +243,7 @@ public final class DfgetCommand implements Callable<Integer> {
     private Integer runOnPeer(Path h, DownloadRequest request) {
         UploadServerClient.State peer;
         try {
-            peer = UploadServerClient.ensureState(h, serverArgs(), 30_000);
+            peer = UploadServerClient.ensureState(h, typed(), 30_000);
         } catch (IOException e) {
             log.warn("no peer process for {} ({}); downloading in this process", h, e.getMessage());
             return null;
@@ -253,7 +254,7 @@ public final class DfgetCommand implements Callable<Integer> {
         }
         ThinClient client = new ThinClient(spec.commandLine().getOut(), spec.commandLine().getErr());
         try {
-            return client.forward(peer.port(), peer.token(), Path.of("").toAbsolutePath(), args.toArray(String[]::new));
+            return client.forward(peer.port(), peer.token(), Path.of("").toAbsolutePath(), typed().toArray(String[]::new));
         } catch (ThinClient.Refused e) {
             fallback = "the upload server of " + h + " (pid " + peer.pid() + ") answered " + e.getMessage()
                     + " to a command line";
@@ -299,24 +300,6 @@ public final class DfgetCommand implements Callable<Integer> {
         } finally {
             ticker.shutdownNow();
         }
-    }
-
-    /** The peer process's options, when this dfget has to start it. */
-    private List<String> serverArgs() {
-        List<String> args = new ArrayList<>(List.of("--alivetime", aliveTime.toSeconds() + "s",
-                "--expiretime", expireTime.toSeconds() + "s"));
-        if (port != 0) {
-            args.add("--port");
-            args.add(Integer.toString(port));
-        }
-        if (ip != null) {
-            args.add("--ip");
-            args.add(ip);
-        }
-        if (common.verbose()) {
-            args.add("--verbose");
-        }
-        return args;
     }
 
     /**

@@ -10,11 +10,13 @@ import io.smalldragonfly.dfget.engine.EngineConfig;
 import io.smalldragonfly.dfget.peer.PeerDownloads;
 import io.smalldragonfly.dfget.peer.PeerProcess;
 import io.smalldragonfly.dfget.upload.UploadServer;
+import io.smalldragonfly.dfget.upload.PeerSpawn;
 import io.smalldragonfly.dfget.upload.UploadServerClient;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -74,6 +76,42 @@ final class ServerCommand implements Callable<Integer> {
     @Option(names = "--console", description = "Also log to stderr.")
     boolean console;
 
+    @Option(names = PeerSpawn.CLIENT_LINE_ON_STDIN, hidden = true, description = "Read the command line of the dfget"
+            + " that starts this process from stdin; its --alivetime, --expiretime, --port, --ip and --verbose apply.")
+    boolean clientLineOnStdin;
+
+    /** --verbose here, or in the command line of the dfget that started this process. */
+    private boolean verbose;
+
+    /**
+     * The server options of the dfget command line that started this process. A line that does
+     * not parse changes nothing: that dfget hears of its mistake when it sends the line.
+     */
+    private void adoptClientLine() throws IOException {
+        verbose = common.verbose();
+        if (!clientLineOnStdin) {
+            return;
+        }
+        List<String> clientLine;
+        try {
+            clientLine = PeerSpawn.readClientLine(System.in);
+        } catch (IllegalArgumentException e) {
+            return;
+        }
+        picocli.CommandLine cl = DfgetCli.commandLine();
+        try {
+            cl.parseArgs(clientLine.toArray(String[]::new));
+        } catch (picocli.CommandLine.ParameterException e) {
+            return;
+        }
+        DfgetCommand c = cl.getCommand();
+        aliveTime = c.aliveTime;
+        expireTime = c.expireTime;
+        port = c.port != 0 ? c.port : port;
+        ip = c.ip != null ? c.ip : ip;
+        verbose |= c.common.verbose();
+    }
+
     @Override
     public Integer call() throws IOException, InterruptedException {
         Path h = common.home().toAbsolutePath().normalize();
@@ -83,8 +121,9 @@ final class ServerCommand implements Callable<Integer> {
                     : "no upload server running for " + h);
             return ExitCodes.OK;
         }
+        adoptClientLine();
         Files.createDirectories(h.resolve("logs"));
-        Logging.configure(h.resolve("logs"), "dfserver", common.verbose(), console);
+        Logging.configure(h.resolve("logs"), "dfserver", verbose, console);
         java.util.Optional<PeerProcess> claim = PeerProcess.claim(h);
         if (claim.isEmpty()) {
             log.info("another peer process holds {}; leaving it", h.resolve("uploader.lock"));

@@ -1,6 +1,7 @@
 package io.smalldragonfly.dfget;
 
 import io.smalldragonfly.dfget.peer.PeerCli;
+import io.smalldragonfly.dfget.upload.PeerSpawn;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -19,14 +20,16 @@ import java.util.regex.Matcher;
  * dfget as a terminal of the home's peer process: sends the command line as typed to the running
  * peer process ({@link PeerCli}), prints what the command prints there and exits with its code.
  * Only the JDK and {@link PeerCli} load here: no picocli, logging or JSON, which are what a dfget
- * JVM spent most of its start on. When no peer process runs for the home (or the command is one
- * this process must answer itself: help, version, {@code --in-process}), it returns null and
- * {@link DfgetCli} runs the full command, which starts the peer process and then forwards here.
+ * JVM spent most of its start on. When no peer process runs for the home, it starts one with this
+ * command line and hands it the line once it listens. Help, version and {@code --in-process} are
+ * left to the full command ({@link DfgetCli}), in this JVM.
  */
 public final class ThinClient {
 
     /** Options the client answers itself, or that mean: run here. */
     private static final List<String> LOCAL = List.of("-h", "--help", "-V", "--version", "--in-process");
+    /** How long a new peer process may take to listen (a loaded 2-core host starting 16 JVMs: seconds). */
+    static final long START_TIMEOUT_MILLIS = 30_000;
     /** {@code UploadServerClient.STATE_FILE}, not referenced: that class loads Jackson. */
     static final String STATE_FILE = "uploader.json";
     private static final java.util.regex.Pattern PORT = java.util.regex.Pattern.compile("\"port\"\\s*:\\s*(\\d+)");
@@ -53,37 +56,92 @@ public final class ThinClient {
     }
 
     /**
-     * The fast path of {@code bin/dfget}: the exit code of {@code args} run by the home's peer
-     * process, or null when this client cannot hand them over (no peer process runs, or it takes
-     * none, or {@code args} need the full command here).
+     * The usual path of {@code bin/dfget}: the exit code of {@code args} run by the home's peer
+     * process, started here when none runs; or null when this client cannot hand them over (they
+     * need the full command here, or the peer process that runs takes none, or none starts).
      */
     static Integer tryForward(String[] args) {
+        return new ThinClient(new PrintWriter(System.out), new PrintWriter(System.err))
+                .tryForward(args, Path.of("").toAbsolutePath(), PeerSpawn::start);
+    }
+
+    /** Starts the peer process of a home for a command line (PeerSpawn; a stand-in in tests). */
+    interface Spawner {
+        Process start(Path home, List<String> clientLine) throws IOException;
+    }
+
+    /** {@link #tryForward(String[])} for a client in {@code cwd} that starts peer processes with {@code spawner}. */
+    Integer tryForward(String[] args, Path cwd, Spawner spawner) {
         if (args.length == 0 || Arrays.stream(args).anyMatch(a -> LOCAL.contains(a) || a.startsWith("@"))) {
             return null; // picocli expands @files relative to its own process; help text is printed here
         }
-        Path cwd = Path.of("").toAbsolutePath();
         Path home = homeOf(args, cwd);
-        int port;
-        String token;
-        try {
-            // The state file is ours (UploadServerClient.writeState): two fields are all this needs,
-            // and a JSON parser would cost this JVM more than the rest of its work.
-            String state = Files.readString(home.resolve(STATE_FILE));
-            Matcher p = PORT.matcher(state);
-            Matcher t = TOKEN.matcher(state);
-            if (!p.find() || !t.find()) {
+        Peer running = Peer.of(home);
+        if (running != null) {
+            try {
+                return forward(running.port(), running.token(), cwd, args);
+            } catch (Refused e) {
+                return null; // an older upload server, or a stranger on the port: the full path decides
+            } catch (IOException e) {
+                // nothing listens there any more: a stale state file; start a peer process below
+            }
+        }
+        return startPeerAndForward(home, cwd, args, spawner);
+    }
+
+    /** A peer process as its state file names it (UploadServerClient.writeState). */
+    private record Peer(int port, String token) {
+        /** The peer process the home's state file names, or null when there is none (or it is unreadable). */
+        static Peer of(Path home) {
+            try {
+                // The file is ours: two fields are all this needs, and a JSON parser would cost
+                // this JVM more than the rest of its work.
+                String state = Files.readString(home.resolve(STATE_FILE));
+                Matcher p = PORT.matcher(state);
+                Matcher t = TOKEN.matcher(state);
+                return p.find() && t.find() ? new Peer(Integer.parseInt(p.group(1)), t.group(1)) : null;
+            } catch (IOException | RuntimeException e) {
                 return null;
             }
-            port = Integer.parseInt(p.group(1));
-            token = t.group(1);
-        } catch (IOException | RuntimeException e) {
-            return null; // no peer process has run here (or its state is unreadable): the full path decides
         }
+    }
+
+    /**
+     * Starts the home's peer process with this command line (it takes its {@code --alivetime},
+     * {@code --port}, ... from it), waits until it listens and hands it the line; null when it
+     * does not start (the full command then says why, or runs the download here).
+     */
+    private Integer startPeerAndForward(Path home, Path cwd, String[] args, Spawner spawner) {
+        Process p;
         try {
-            return new ThinClient(new PrintWriter(System.out), new PrintWriter(System.err)).forward(port, token, cwd, args);
-        } catch (IOException e) {
-            return null; // not running any more (a stale state file), or it takes none: the full path
+            p = spawner.start(home, List.of(args));
+        } catch (IOException | RuntimeException e) {
+            return null;
         }
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(START_TIMEOUT_MILLIS);
+        while (System.nanoTime() < deadline) {
+            Peer peer = Peer.of(home); // a stale file until the new process (or a rival's) writes its own
+            if (peer != null) {
+                try {
+                    return forward(peer.port(), peer.token(), cwd, args);
+                } catch (Refused e) {
+                    if (e.status != 503) {
+                        return null;
+                    }
+                } catch (IOException e) {
+                    // not listening yet (the stale file's port)
+                }
+            }
+            if (!p.isAlive() && p.exitValue() != 0) {
+                return null; // the full command starts it again and reports why it exits
+            }
+            try {
+                Thread.sleep(20); // waiting on another process: there is nothing to block on
+            } catch (InterruptedException e) {
+                return ExitCodes.CANCELLED;
+            }
+        }
+        return null;
     }
 
     /** dfget's home when no {@code --home} is given. */

@@ -129,24 +129,65 @@ class ThinClientTest {
                 .isEqualTo(Path.of("/work/dir/h"));
     }
 
-    @Test
-    void withoutARunningPeerOrForHelpTheFullCommandRunsInstead() throws IOException {
-        Path home = dir.resolve("home");
-        assertThat(ThinClient.tryForward(new String[] {"-u", "http://h/f", "-o", "x", "--home", home.toString()})).isNull();
+    /** A stand-in for starting a peer process: records the line, then "publishes" the stand-in peer's state. */
+    private final List<List<String>> spawned = new java.util.ArrayList<>();
+
+    private ThinClient.Spawner spawner(boolean publishes) {
+        return (home, line) -> {
+            spawned.add(line);
+            if (publishes) {
+                writeState(home, port());
+            }
+            return new ProcessBuilder(publishes ? "true" : "false").start();
+        };
+    }
+
+    private static void writeState(Path home, int port) throws IOException {
         Files.createDirectories(home);
-        Files.writeString(home.resolve("uploader.json"), "{\"pid\":1,\"port\":" + port() + ",\"home\":\"" + home
+        Files.writeString(home.resolve("uploader.json"), "{\"pid\":1,\"port\":" + port + ",\"home\":\"" + home
                 + "\",\"token\":\"tok\"}");
+    }
+
+    @Test
+    void aRunningPeerProcessTakesTheLineAndHelpOrInProcessStayHere() throws IOException {
+        Path home = dir.resolve("home");
+        writeState(home, port());
         answer(200, PeerCli.exitFrame(0));
         for (String local : List.of("--help", "-V", "--version", "--in-process", "@args.txt")) {
-            assertThat(ThinClient.tryForward(new String[] {"-u", "http://h/f", local, "--home", home.toString()}))
-                    .as(local).isNull();
+            assertThat(client().tryForward(new String[] {"-u", "http://h/f", local, "--home", home.toString()}, dir,
+                    spawner(true))).as(local).isNull();
         }
-        assertThat(ThinClient.tryForward(new String[0])).isNull();
+        assertThat(client().tryForward(new String[0], dir, spawner(true))).isNull();
         assertThat(received.get()).isNull();
-        assertThat(ThinClient.tryForward(new String[] {"-u", "http://h/f", "--home", home.toString()})).isZero();
+        assertThat(client().tryForward(new String[] {"-u", "http://h/f", "--home", home.toString()}, dir,
+                spawner(true))).isZero();
         assertThat(received.get().args()).containsExactly("-u", "http://h/f", "--home", home.toString());
-        Files.writeString(home.resolve("uploader.json"), "{\"pid\":1,\"port\":1,\"token\":\"tok\"}"); // stale
-        assertThat(ThinClient.tryForward(new String[] {"-u", "http://h/f", "--home", home.toString()})).isNull();
+        assertThat(spawned).isEmpty();
+    }
+
+    @Test
+    void withoutAPeerProcessOrWithAStaleStateFileItStartsOneWithTheLine() throws IOException {
+        answer(200, text(PeerCli.STDOUT, "done\n"), PeerCli.exitFrame(0));
+        Path home = dir.resolve("new");
+        String[] line = {"-u", "http://h/f", "--home", home.toString(), "--alivetime", "9s"};
+        assertThat(client().tryForward(line, dir, spawner(true))).isZero();
+        assertThat(spawned).containsExactly(List.of(line));
+        assertThat(out).hasToString("done\n");
+
+        Path stale = dir.resolve("stale");
+        writeState(stale, 1); // nothing listens on port 1
+        assertThat(client().tryForward(new String[] {"-u", "http://h/f", "--home", stale.toString()}, dir,
+                spawner(true))).isZero();
+        assertThat(spawned).hasSize(2);
+    }
+
+    @Test
+    void aPeerProcessThatDoesNotStartLeavesItToTheFullCommand() {
+        Path home = dir.resolve("broken");
+        assertThat(client().tryForward(new String[] {"-u", "http://h/f", "--home", home.toString()}, dir,
+                spawner(false))).isNull();
+        assertThat(spawned).hasSize(1);
+        assertThat(out.toString() + err).isEmpty();
     }
 
     @Test

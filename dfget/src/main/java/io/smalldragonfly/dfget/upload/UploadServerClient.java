@@ -8,7 +8,6 @@ import java.net.HttpURLConnection;
 import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -106,59 +105,16 @@ public final class UploadServerClient {
     }
 
     /**
-     * Returns the port of this home's server, starting one when none answers and waiting until it does.
+     * The state of this home's server, starting one when none answers and waiting until it does.
      *
-     * @param serverArgs extra {@code dfget server} options ({@code --port}, {@code --alivetime}, ...)
+     * @param clientLine the dfget command line the new server takes its options from ({@link PeerSpawn#start})
      */
-    public static int ensure(Path home, List<String> serverArgs, long timeoutMillis) throws IOException {
-        return ensureState(home, serverArgs, timeoutMillis).port();
-    }
-
-    /** As {@link #ensure}, returning the running server's whole state. */
-    public static State ensureState(Path home, List<String> serverArgs, long timeoutMillis) throws IOException {
+    public static State ensureState(Path home, List<String> clientLine, long timeoutMillis) throws IOException {
         Optional<State> running = findState(home);
         if (running.isPresent()) {
             return running.get();
         }
-        return awaitReady(home, spawn(home, serverArgs), timeoutMillis);
-    }
-
-    /**
-     * The flags of this JVM a spawned server gets too: the JIT tier and thresholds and the
-     * class-data-sharing archive bin/dfget chose fit it as well (same classpath; docs/
-     * performance.md, "Hashing without C2").
-     */
-    private static final List<String> INHERITED_JVM_FLAGS = List.of("-XX:SharedArchiveFile=", "-Xlog:cds",
-            "-XX:TieredStopAtLevel=", "-XX:CompileThresholdScaling=");
-
-    /** Starts {@code dfget server --home home serverArgs...} in the background, without waiting for it. */
-    public static Process spawn(Path home, List<String> serverArgs) throws IOException {
-        Files.createDirectories(home.resolve("logs"));
-        List<String> cmd = new ArrayList<>();
-        if (Files.isExecutable(Path.of("/usr/bin/setsid"))) {
-            cmd.add("/usr/bin/setsid"); // its own session: a Ctrl-C of this dfget must not stop it
-        }
-        cmd.add(javaCommand());
-        cmd.add("-XX:+UseSerialGC");
-        cmd.add("-Xmx64m");
-        for (String arg : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-            if (INHERITED_JVM_FLAGS.stream().anyMatch(arg::startsWith)) {
-                cmd.add(arg);
-            }
-        }
-        cmd.add("-cp");
-        cmd.add(System.getProperty("java.class.path"));
-        cmd.add("io.smalldragonfly.dfget.DfgetMain");
-        cmd.add("server");
-        cmd.add("--home");
-        cmd.add(home.toAbsolutePath().toString());
-        cmd.addAll(serverArgs);
-        Path out = home.resolve("logs").resolve("uploader.out");
-        return new ProcessBuilder(cmd)
-                .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(out.toFile()))
-                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-                .start();
+        return awaitReady(home, PeerSpawn.start(home, clientLine), timeoutMillis);
     }
 
     /**
@@ -184,11 +140,6 @@ public final class UploadServerClient {
             }
         }
         throw new IOException("upload server did not start within " + timeoutMillis + " ms; see " + out);
-    }
-
-    private static String javaCommand() {
-        return ProcessHandle.current().info().command()
-                .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     }
 
     /**
