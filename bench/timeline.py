@@ -627,6 +627,17 @@ def sample(out_path, marker, interval=0.1):
             pids = []
         for pid in pids:
             if pid in seen:
+                # a peer process spawned by a thin dfget (fork, jspawnhelper, setsid, java) shows
+                # the parent's java command line until its own exec: look again for 2 s
+                p = procs.get(pid)
+                if p and now - p["first"] < 2.0:
+                    try:
+                        with open(f"/proc/{pid}/cmdline", "rb") as f:
+                            label = classify([a.decode(errors="replace") for a in f.read().split(b"\0") if a], marker)
+                        if label:
+                            p["label"] = label
+                    except OSError:
+                        pass
                 continue
             try:
                 with open(f"/proc/{pid}/cmdline", "rb") as f:
