@@ -20,10 +20,10 @@ public final class PeerSpawn {
     /**
      * The flags of this JVM a spawned server gets too: the JIT tier and thresholds and the
      * class-data-sharing archive bin/dfget chose fit it as well (same classpath; docs/
-     * performance.md, "Hashing without C2").
+     * performance.md, "Hashing without C2"), and bin/launch's Netty JFR switch.
      */
     private static final List<String> INHERITED_JVM_FLAGS = List.of("-XX:SharedArchiveFile=", "-Xlog:cds",
-            "-XX:TieredStopAtLevel=", "-XX:CompileThresholdScaling=");
+            "-XX:TieredStopAtLevel=", "-XX:CompileThresholdScaling=", "-Dio.netty.jfr.enabled=");
 
     private PeerSpawn() {}
 

@@ -76,10 +76,11 @@ class LauncherE2ETest extends LaunchedSwarm {
         assertThat(again.exitValue()).as(read(again, true)).isZero();
         assertThat(UploadServerClient.readState(launcher.homes().get(0)).orElseThrow().pid()).isEqualTo(pid);
         // The peer process a thin dfget spawned runs as bin/dfget chose: C1 only at 5x the thresholds
-        // (its sha256 comes from NSS, common/util/Digests), on the build's class-data-sharing archive.
+        // (its sha256 comes from NSS, common/util/Digests), on the build's class-data-sharing archive,
+        // with Netty's JFR buffer events off (bin/launch).
         String peerCommand = Files.readString(Path.of("/proc/" + pid + "/cmdline")).replace('\0', ' ');
         assertThat(peerCommand).contains("-XX:TieredStopAtLevel=1").contains("-XX:CompileThresholdScaling=5")
-                .contains("-XX:SharedArchiveFile=");
+                .contains("-XX:SharedArchiveFile=").contains("-Dio.netty.jfr.enabled=false");
 
         Process stop = dfget("server", "--stop", "--home", launcher.homes().get(0).toString());
         assertThat(stop.waitFor(20, TimeUnit.SECONDS)).isTrue();
