@@ -270,9 +270,8 @@ public final class DfgetCommand implements Callable<Integer> {
      * In the peer process: this client's download on the process's engine, reported to the client
      * as an in-process run reports it.
      */
-    private int runForClient(Path h, DownloadRequest checked) {
-        String peerIp = ip != null ? ip : SupernodeAddress.routeIp(checked.nodes());
-        DownloadRequest request = validate(peerIp);
+    private int runForClient(Path h, DownloadRequest request) {
+        String peerIp = ip != null ? ip : SupernodeAddress.routeIp(request.nodes());
         Download d;
         try {
             d = forClient.downloads().start(order(peerIp)).join();
@@ -292,11 +291,7 @@ public final class DfgetCommand implements Callable<Integer> {
         forClient.session().running(d, goneOut.toString(), goneErr.toString());
         ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("dfget-progress"));
         try {
-            ProgressBar bar = progressBar();
-            if (bar != null) {
-                ticker.scheduleAtFixedRate(() -> bar.update(d.progress()), 200, 200, TimeUnit.MILLISECONDS);
-            }
-            return awaitInProcess(request, d, bar, ticker);
+            return awaitInProcess(request, d, showProgress(d, ticker), ticker);
         } finally {
             ticker.shutdownNow();
         }
@@ -319,10 +314,7 @@ public final class DfgetCommand implements Callable<Integer> {
             }
             Thread hook = onInterrupt(() -> cancelAndWait(d));
             try {
-                ProgressBar bar = progressBar();
-                if (bar != null) {
-                    ticker.scheduleAtFixedRate(() -> bar.update(d.progress()), 200, 200, TimeUnit.MILLISECONDS);
-                }
+                ProgressBar bar = showProgress(d, ticker);
                 if (totalLimit > 0) {
                     ticker.scheduleAtFixedRate(() -> shareTotalLimit(d, serving), 0, 1, TimeUnit.SECONDS);
                 }
@@ -400,6 +392,15 @@ public final class DfgetCommand implements Callable<Integer> {
         } catch (Exception e) {
             // exiting anyway
         }
+    }
+
+    /** The progress bar of {@code d}, redrawn by {@code ticker} every 200 ms; null when none is shown. */
+    private ProgressBar showProgress(Download d, ScheduledExecutorService ticker) {
+        ProgressBar bar = progressBar();
+        if (bar != null) {
+            ticker.scheduleAtFixedRate(() -> bar.update(d.progress()), 200, 200, TimeUnit.MILLISECONDS);
+        }
+        return bar;
     }
 
     /** A progress bar on stderr when asked for or on a terminal, else null. */

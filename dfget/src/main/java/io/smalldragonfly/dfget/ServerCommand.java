@@ -31,7 +31,7 @@ import picocli.CommandLine.Spec;
 /**
  * {@code dfget server --home H}: the peer process of one home, normally started in the background
  * by the first dfget of that home. It serves the home's pieces to other peers (the upload server)
- * and runs the downloads its thin dfget clients order ({@code POST /client/download}), all in one
+ * and runs the command lines of its thin dfget clients ({@code POST /client/run}), all in one
  * warm JVM. One per home (a lock file decides); it writes {@code <home>/uploader.json} (pid, port,
  * the clients' token; owner-only) once listening, exits after {@code --alivetime} without activity
  * (telling the supernodes {@code service/down}), and {@code --stop} stops a running one.

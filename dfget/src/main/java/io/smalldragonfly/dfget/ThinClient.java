@@ -2,6 +2,7 @@ package io.smalldragonfly.dfget;
 
 import io.smalldragonfly.dfget.peer.PeerCli;
 import io.smalldragonfly.dfget.upload.PeerSpawn;
+import io.smalldragonfly.dfget.upload.UploadServerClient;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -30,8 +31,6 @@ public final class ThinClient {
     private static final List<String> LOCAL = List.of("-h", "--help", "-V", "--version", "--in-process");
     /** How long a new peer process may take to listen (a loaded 2-core host starting 16 JVMs: seconds). */
     static final long START_TIMEOUT_MILLIS = 30_000;
-    /** {@code UploadServerClient.STATE_FILE}, not referenced: that class loads Jackson. */
-    static final String STATE_FILE = "uploader.json";
     private static final java.util.regex.Pattern PORT = java.util.regex.Pattern.compile("\"port\"\\s*:\\s*(\\d+)");
     private static final java.util.regex.Pattern TOKEN = java.util.regex.Pattern.compile("\"token\"\\s*:\\s*\"([0-9a-zA-Z]+)\"");
 
@@ -96,7 +95,8 @@ public final class ThinClient {
             try {
                 // The file is ours: two fields are all this needs, and a JSON parser would cost
                 // this JVM more than the rest of its work.
-                String state = Files.readString(home.resolve(STATE_FILE));
+                // (STATE_FILE is a compile-time constant: naming it does not load UploadServerClient.)
+                String state = Files.readString(home.resolve(UploadServerClient.STATE_FILE));
                 Matcher p = PORT.matcher(state);
                 Matcher t = TOKEN.matcher(state);
                 return p.find() && t.find() ? new Peer(Integer.parseInt(p.group(1)), t.group(1)) : null;

@@ -9,10 +9,10 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * A download as dfget's command line states it, in plain values: what the thin client sends to the
- * host's peer process ({@code POST /client/download}, one JSON object) and what an in-process run
- * turns into its {@link DownloadRequest} the same way, through {@link #toRequest()}. Paths are
- * absolute (the peer process has its own working directory).
+ * A download as dfget's command line states it, in plain values: what the command hands the peer
+ * process's downloads ({@link PeerDownloads#start}) when it runs there for a thin client, and what
+ * an in-process run turns into its {@link DownloadRequest} the same way, through
+ * {@link #toRequest()}. Paths are absolute (resolved against the client's working directory).
  *
  * @param nodes      {@code --node} entries as typed ({@code host[:port][=weight]})
  * @param filter     {@code --filter} as typed ({@code k1&k2}), or null

@@ -72,8 +72,8 @@ public final class UploadServer implements AutoCloseable {
     }
 
     /**
-     * Starts a server that also takes downloads from thin dfget clients ({@code POST
-     * /client/download}) when {@code downloads} is given: the home's peer process.
+     * Starts a server that also runs the command lines of thin dfget clients ({@code POST
+     * /client/run}) when {@code downloads} is given: the home's peer process.
      */
     public static UploadServer start(Config config, PeerDownloads downloads) throws IOException {
         PieceStore store = new PieceStore(new DataDir(config.home().resolve("data")));

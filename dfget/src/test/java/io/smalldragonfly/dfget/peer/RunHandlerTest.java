@@ -1,6 +1,7 @@
 package io.smalldragonfly.dfget.peer;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
@@ -28,7 +29,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -88,7 +90,7 @@ class RunHandlerTest {
         return commandLine("-u", "http://127.0.0.1:1/f", "-o", "out", "--home", home.toString(), "-p", "source");
     }
 
-    private static int status(EmbeddedChannel ch) throws InterruptedException {
+    private static int status(EmbeddedChannel ch) {
         Object o = awaitOutbound(ch);
         assertThat(o).isInstanceOf(FullHttpResponse.class);
         FullHttpResponse r = (FullHttpResponse) o;
@@ -97,17 +99,14 @@ class RunHandlerTest {
     }
 
     /** The command runs on a thread of its own: wait for what it writes. */
-    private static Object awaitOutbound(EmbeddedChannel ch) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (System.nanoTime() < deadline) {
+    private static Object awaitOutbound(EmbeddedChannel ch) {
+        AtomicReference<Object> written = new AtomicReference<>();
+        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(5)).until(() -> {
             ch.runPendingTasks();
-            Object o = ch.readOutbound();
-            if (o != null) {
-                return o;
-            }
-            Thread.sleep(5);
-        }
-        throw new AssertionError("nothing written within 20 s");
+            written.set(ch.readOutbound());
+            return written.get() != null;
+        });
+        return written.get();
     }
 
     /** The frames of a 200 answer, until its last content. */
