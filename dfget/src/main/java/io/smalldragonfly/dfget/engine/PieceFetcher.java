@@ -116,7 +116,9 @@ final class PieceFetcher {
                     }
                     RateLimiter.acquireAll(n, limiters);
                     digest.update(buf, 0, n);
-                    pos = LocalWriteException.writeFully(out, ByteBuffer.wrap(buf, 0, n), pos);
+                    synchronized (out) {
+                        pos = LocalWriteException.writeFully(out, ByteBuffer.wrap(buf, 0, n), pos);
+                    }
                     remaining -= n;
                 }
                 int trailer = in.read();
