@@ -171,7 +171,7 @@ inner() {
         "$(awk -v p="$peers" -v t="$total" 'BEGIN{printf "%.3f", (t > 0 ? p / t : 0)}')" "$bound" "$ok"
       if [[ -n ${KEEP:-} ]]; then
         mkdir -p "$KEEP/$mode-n$n-r$rep"
-        cp -r "$work/sn.log" "$work"/peer* "$KEEP/$mode-n$n-r$rep/" 2>/dev/null || true
+        cp -r "$work/sn.log" "$work"/sn/logs "$work"/peer* "$KEEP/$mode-n$n-r$rep/" 2>/dev/null || true
         rm -f "$KEEP/$mode-n$n-r$rep"/peer*/out "$KEEP/$mode-n$n-r$rep"/peer*/data/* 2>/dev/null || true
       fi
       rm -rf "$work"/peer* "$work/sn"
