@@ -3,13 +3,15 @@ package io.smalldragonfly.dfget;
 import io.smalldragonfly.dfget.peer.PeerCli;
 import io.smalldragonfly.dfget.upload.PeerSpawn;
 import io.smalldragonfly.dfget.upload.UploadServerClient;
+import java.io.BufferedInputStream;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintWriter;
-import java.net.HttpURLConnection;
-import java.net.URL;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -46,7 +48,7 @@ public final class ThinClient {
 
     private final PrintWriter out;
     private final PrintWriter err;
-    private volatile HttpURLConnection connection;
+    private volatile Socket socket;
     private volatile boolean aborted;
 
     public ThinClient(PrintWriter out, PrintWriter err) {
@@ -175,36 +177,94 @@ public final class ThinClient {
      * @throws IOException when it cannot be reached (nothing was printed)
      */
     public int forward(int port, String token, Path cwd, String[] args) throws IOException {
-        HttpURLConnection c = (HttpURLConnection) new URL("http", "127.0.0.1", port, PeerCli.PATH).openConnection();
-        connection = c;
-        c.setConnectTimeout(3000);
-        c.setReadTimeout(30_000); // the peer sends a heartbeat every second while a download runs
-        c.setDoOutput(true);
-        c.setRequestMethod("POST");
-        c.setRequestProperty("Content-Type", "application/octet-stream");
-        c.setRequestProperty(PeerCli.TOKEN_HEADER, token);
         byte[] body = PeerCli.encode(new PeerCli.Request(cwd, System.console() != null, List.of(args)));
-        c.setFixedLengthStreamingMode(body.length);
-        try (OutputStream o = c.getOutputStream()) {
-            o.write(body);
-        }
-        int status = c.getResponseCode();
-        if (status != 200) {
-            c.disconnect();
-            throw new Refused(status);
-        }
-        Thread hook = new Thread(this::abort, "dfget-interrupt"); // Ctrl-C: the peer cancels, files stay
-        Runtime.getRuntime().addShutdownHook(hook);
+        Socket s = new Socket();
+        socket = s;
         try {
-            return follow(c.getInputStream());
-        } finally {
-            try {
-                Runtime.getRuntime().removeShutdownHook(hook);
-            } catch (IllegalStateException e) {
-                // shutting down already
+            s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 3000);
+            s.setSoTimeout(30_000); // the peer sends a heartbeat every second while a download runs
+            OutputStream o = s.getOutputStream();
+            o.write(("POST " + PeerCli.PATH + " HTTP/1.1\r\nHost: 127.0.0.1:" + port
+                    + "\r\nContent-Type: application/octet-stream\r\n" + PeerCli.TOKEN_HEADER + ": " + token
+                    + "\r\nContent-Length: " + body.length + "\r\nConnection: close\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            o.write(body);
+            o.flush();
+            InputStream in = new BufferedInputStream(s.getInputStream());
+            Answer a = answer(in);
+            if (a.status() != 200) {
+                throw new Refused(a.status());
             }
-            c.disconnect();
+            Thread hook = new Thread(this::abort, "dfget-interrupt"); // Ctrl-C: the peer cancels, files stay
+            Runtime.getRuntime().addShutdownHook(hook);
+            try {
+                return follow(a.body());
+            } finally {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(hook);
+                } catch (IllegalStateException e) {
+                    // shutting down already
+                }
+            }
+        } finally {
+            s.close();
         }
+    }
+
+    /** An answer's status line and the body that follows its head. */
+    record Answer(int status, InputStream body) {}
+
+    /**
+     * Reads the head of the peer's answer. RunHandler streams the frames until it closes the
+     * connection (neither a length nor chunks); a body of a given length is taken too (a refusal,
+     * a stand-in). A chunked one is another server's: refused, so the full command runs here.
+     */
+    static Answer answer(InputStream in) throws IOException {
+        String statusLine = headLine(in);
+        int status;
+        try {
+            status = statusLine.startsWith("HTTP/1.") ? Integer.parseInt(statusLine.substring(9, 12)) : -1;
+        } catch (NumberFormatException | IndexOutOfBoundsException e) {
+            status = -1;
+        }
+        if (status < 0) {
+            throw new Refused(0);
+        }
+        long length = -1;
+        for (String h; !(h = headLine(in)).isEmpty(); ) {
+            int colon = h.indexOf(':');
+            String name = colon < 0 ? h : h.substring(0, colon).trim();
+            String value = colon < 0 ? "" : h.substring(colon + 1).trim();
+            if (name.equalsIgnoreCase("Transfer-Encoding")) {
+                throw new Refused(status);
+            }
+            if (name.equalsIgnoreCase("Content-Length")) {
+                try {
+                    length = Long.parseLong(value);
+                } catch (NumberFormatException e) {
+                    throw new Refused(status);
+                }
+            }
+        }
+        // A sized body is a short one (a refusal, a test's stand-in): read it whole.
+        return new Answer(status, length < 0 ? in : new java.io.ByteArrayInputStream(in.readNBytes((int) Math.min(length, 1 << 20))));
+    }
+
+    /** One CRLF-terminated line of a response head, without the CRLF; at most 8 KiB. */
+    private static String headLine(InputStream in) throws IOException {
+        StringBuilder line = new StringBuilder();
+        for (int c; (c = in.read()) != '\n'; ) {
+            if (c < 0) {
+                throw new IOException("the peer closed the connection in the answer's head");
+            }
+            if (line.length() > 8192) {
+                throw new Refused(0);
+            }
+            if (c != '\r') {
+                line.append((char) c);
+            }
+        }
+        return line.toString();
     }
 
     /** Prints the frames of the answer until the exit code. */
@@ -249,9 +309,13 @@ public final class ThinClient {
 
     private void abort() {
         aborted = true;
-        HttpURLConnection c = connection;
-        if (c != null) {
-            c.disconnect();
+        Socket s = socket;
+        if (s != null) {
+            try {
+                s.close();
+            } catch (IOException e) {
+                // closing is all that was asked
+            }
         }
     }
 }

@@ -201,4 +201,33 @@ class ThinClientTest {
         assertThatThrownBy(() -> PeerCli.encode(new PeerCli.Request(dir, false, List.of("a\u0000b"))))
                 .hasMessageContaining("NUL");
     }
+
+    private static ThinClient.Answer head(String head) throws IOException {
+        return ThinClient.answer(new java.io.ByteArrayInputStream(head.getBytes(StandardCharsets.ISO_8859_1)));
+    }
+
+    @Test
+    void theAnswersHeadIsReadUpToItsBodyInTheShapesThePeerSends() throws IOException {
+        ThinClient.Answer streamed = head("HTTP/1.1 200 OK\r\ncontent-type: application/octet-stream\r\n"
+                + "connection: close\r\n\r\nframes");
+        assertThat(streamed.status()).isEqualTo(200);
+        assertThat(streamed.body().readAllBytes()).asString(StandardCharsets.ISO_8859_1).isEqualTo("frames");
+        ThinClient.Answer sized = head("HTTP/1.1 409 Conflict\r\nContent-Length: 3\r\n\r\nabcdef");
+        assertThat(sized.status()).isEqualTo(409);
+        assertThat(sized.body().readAllBytes()).asString(StandardCharsets.ISO_8859_1).isEqualTo("abc");
+    }
+
+    @Test
+    void aChunkedOrMalformedAnswerIsAnotherServersAndRefused() {
+        assertThatThrownBy(() -> head("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello"))
+                .isInstanceOf(ThinClient.Refused.class);
+        assertThatThrownBy(() -> head("SSH-2.0-OpenSSH_9.2\r\n\r\n")).isInstanceOf(ThinClient.Refused.class);
+        assertThatThrownBy(() -> head("HTTP/1.1 2x0 OK\r\n\r\n")).isInstanceOf(ThinClient.Refused.class);
+        assertThatThrownBy(() -> head("HTTP/1.1 200 OK\r\nContent-Length: many\r\n\r\n"))
+                .isInstanceOf(ThinClient.Refused.class);
+        assertThatThrownBy(() -> head("HTTP/1.1 200 OK\r\nconnection: clo")).isInstanceOf(IOException.class)
+                .isNotInstanceOf(ThinClient.Refused.class);
+        assertThatThrownBy(() -> head("HTTP/1.1 200 OK\r\nX: " + "y".repeat(9000) + "\r\n\r\n"))
+                .isInstanceOf(ThinClient.Refused.class);
+    }
 }

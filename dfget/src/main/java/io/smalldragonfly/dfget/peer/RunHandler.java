@@ -12,7 +12,6 @@ import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -191,8 +190,9 @@ public final class RunHandler extends SimpleChannelInboundHandler<FullHttpReques
             if (!headSent) {
                 HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
                 head.headers().set(HttpHeaderNames.CONTENT_TYPE, CONTENT_TYPE);
+                // Neither a length nor chunks: the body is the frames until the connection closes,
+                // which is all the thin client reads (ThinClient.forward).
                 head.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-                HttpUtil.setTransferEncodingChunked(head, true);
                 ctx.write(head);
                 headSent = true;
             }
