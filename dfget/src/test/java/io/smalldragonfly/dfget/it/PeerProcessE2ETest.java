@@ -93,6 +93,8 @@ class PeerProcessE2ETest extends LaunchedSwarm {
         assertThat(loaded).contains("io.smalldragonfly.dfget.ThinClient ");
         assertThat(loaded).as("the peer process parses the command line and writes the JSON")
                 .doesNotContain("picocli.").doesNotContain("com.fasterxml.jackson").doesNotContain("ch.qos.logback");
+        assertThat(loaded).as("a socket is all the client needs to talk to its peer process")
+                .doesNotContain("sun.net.www.protocol.http.HttpURLConnection ");
         // a usage error comes back from the peer process as the local command prints it
         Process bad = launcher.dfget(dir, java.util.Map.of(), "-u", "ftp://x/f", "-o", "c.bin", "--home", h.toString());
         String err = Launcher.read(bad, true);
