@@ -68,7 +68,7 @@ public final class ThinClient {
 
     /** Starts the peer process of a home for a command line (PeerSpawn; a stand-in in tests). */
     interface Spawner {
-        Process start(Path home, List<String> clientLine) throws IOException;
+        PeerSpawn.Started start(Path home, List<String> clientLine) throws IOException;
     }
 
     /** {@link #tryForward(String[])} for a client in {@code cwd} that starts peer processes with {@code spawner}. */
@@ -114,7 +114,7 @@ public final class ThinClient {
      * does not start (the full command then says why, or runs the download here).
      */
     private Integer startPeerAndForward(Path home, Path cwd, String[] args, Spawner spawner) {
-        Process p;
+        PeerSpawn.Started p;
         try {
             p = spawner.start(home, List.of(args));
         } catch (IOException | RuntimeException e) {
@@ -134,7 +134,7 @@ public final class ThinClient {
                     // not listening yet (the stale file's port)
                 }
             }
-            if (!p.isAlive() && p.exitValue() != 0) {
+            if (p.failed()) {
                 return null; // the full command starts it again and reports why it exits
             }
             try {

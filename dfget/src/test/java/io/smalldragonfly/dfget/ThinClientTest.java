@@ -138,7 +138,13 @@ class ThinClientTest {
             if (publishes) {
                 writeState(home, port());
             }
-            return new ProcessBuilder(publishes ? "true" : "false").start();
+            Process exited = new ProcessBuilder("true").start();
+            try {
+                exited.waitFor();
+            } catch (InterruptedException e) {
+                throw new IOException(e);
+            }
+            return new io.smalldragonfly.dfget.upload.PeerSpawn.Started(exited.pid(), home);
         };
     }
 

@@ -4,8 +4,14 @@ import io.smalldragonfly.dfget.peer.PeerCli;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -14,6 +20,11 @@ import java.util.List;
  * and the flags bin/dfget chose, in its own session, its output to {@code <home>/logs/uploader.out};
  * it outlives the process that started it. JDK classes only: the thin client starts peer
  * processes too ({@code ThinClient}), and loads no library.
+ *
+ * <p>Not a child of this JVM: a shell starts it in the background, prints its pid and exits. A JVM
+ * whose child still runs keeps the JDK's reaper thread in {@code waitpid}, and HotSpot's exit waits
+ * up to 300 ms for threads in native code to block: every dfget that had started its home's peer
+ * process took a third of a second to exit after its download (docs/performance.md).
  */
 public final class PeerSpawn {
 
@@ -38,9 +49,14 @@ public final class PeerSpawn {
      *                   every user of the host can read for as long as it runs (a {@code --header}
      *                   may hold a credential)
      */
-    public static Process start(Path home, List<String> clientLine) throws IOException {
+    public static Started start(Path home, List<String> clientLine) throws IOException {
         Files.createDirectories(home.resolve("logs"));
         List<String> cmd = new ArrayList<>();
+        cmd.add("/bin/sh");
+        cmd.add("-c");
+        // fd 3 keeps our pipe: a background job's stdin is /dev/null before its own redirections
+        cmd.add("exec 3<&0; \"$@\" <&3 3<&- >>\"$0\" 2>&1 & echo $!");
+        cmd.add(home.resolve("logs").resolve("uploader.out").toString());
         if (Files.isExecutable(Path.of("/usr/bin/setsid"))) {
             cmd.add("/usr/bin/setsid"); // its own session: a Ctrl-C of this dfget must not stop it
         }
@@ -59,17 +75,54 @@ public final class PeerSpawn {
         cmd.add("--home");
         cmd.add(home.toAbsolutePath().toString());
         cmd.add(CLIENT_LINE_ON_STDIN);
-        Path out = home.resolve("logs").resolve("uploader.out");
-        Process p = new ProcessBuilder(cmd)
-                .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(out.toFile()))
-                .start();
-        try (OutputStream in = p.getOutputStream()) {
+        Process sh = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        try (OutputStream in = sh.getOutputStream()) {
             in.write(PeerCli.encode(new PeerCli.Request(Path.of("").toAbsolutePath(), false, clientLine)));
         } catch (IOException e) {
             // it exited already; the caller sees it not answering
         }
-        return p;
+        String pid;
+        try (InputStream out = sh.getInputStream()) {
+            pid = new String(out.readAllBytes(), StandardCharsets.US_ASCII).trim();
+        }
+        try {
+            sh.waitFor();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        try {
+            return new Started(Long.parseLong(pid), home);
+        } catch (NumberFormatException e) {
+            throw new IOException("starting the peer process: /bin/sh printed '" + pid + "' (expected its pid)");
+        }
+    }
+
+    /** A peer process started in the background ({@link #start}), by its pid. */
+    public record Started(long pid, Path home) {
+
+        /**
+         * Whether it has exited and no other process holds the home in its place: a second one
+         * started at the same time yields the home to the first and exits, and that is no failure.
+         */
+        public boolean failed() {
+            if (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
+                return false;
+            }
+            try (FileChannel ch = FileChannel.open(home.resolve("uploader.lock"), StandardOpenOption.WRITE)) {
+                FileLock free = ch.tryLock();
+                if (free == null) {
+                    return false;
+                }
+                free.release();
+                return true;
+            } catch (NoSuchFileException e) {
+                return true; // it never got as far as claiming the home
+            } catch (OverlappingFileLockException e) {
+                return false; // this JVM holds it (tests with a server in the same JVM)
+            } catch (IOException e) {
+                return true;
+            }
+        }
     }
 
     /** The command line {@link #start} gave the process, read from this process's stdin. */

@@ -119,9 +119,9 @@ public final class UploadServerClient {
 
     /**
      * Waits until the server of {@code home} answers and returns its state; fails early when
-     * {@code p} exits with an error.
+     * {@code p} exits and leaves no server for the home.
      */
-    public static State awaitReady(Path home, Process p, long timeoutMillis) throws IOException {
+    public static State awaitReady(Path home, PeerSpawn.Started p, long timeoutMillis) throws IOException {
         Path out = home.resolve("logs").resolve("uploader.out");
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
         while (System.nanoTime() < deadline) {
@@ -129,8 +129,8 @@ public final class UploadServerClient {
             if (state.isPresent()) {
                 return state.get();
             }
-            if (!p.isAlive() && p.exitValue() != 0) {
-                throw new IOException("upload server exited with " + p.exitValue() + "; see " + out);
+            if (p.failed() && findState(home).isEmpty()) {
+                throw new IOException("upload server (pid " + p.pid() + ") exited; see " + out);
             }
             try {
                 Thread.sleep(50); // waiting on another process: there is nothing to block on
