@@ -11,35 +11,35 @@ set multiplot layout 1,2
 set title "shared source cap: origin and CDN 40 MiB/s in total, peers 20 MiB/s down\n200MiB file" noenhanced
 $capped_curl << EOD
 2 10.02 10.00
-8 40.06 10.00
-16 80.12 10.00
+8 40.05 10.00
+16 80.10 10.00
 EOD
 $capped_p2p << EOD
-2 11.30 10.00
-8 13.93 10.00
-16 22.73 10.00
+2 11.04 10.00
+8 13.99 10.00
+16 20.04 10.00
 EOD
 $capped_p2p_warm << EOD
-2 10.33 10.00
-8 11.48 10.00
-16 14.46 10.00
+2 10.22 10.00
+8 10.80 10.00
+16 12.53 10.00
 EOD
 plot $capped_curl using 1:2 with linespoints lw 2 pt 7 title 'curl from the origin',$capped_p2p using 1:2 with linespoints lw 2 pt 5 title 'small-dragonfly P2P, new hosts',$capped_p2p_warm using 1:2 with linespoints lw 2 pt 9 title 'small-dragonfly P2P, peer process running',$capped_p2p using 1:3 with lines dt 2 lw 2 title 'lower bound'
 set title "unlimited loopback (CPU-bound, 2 cores)\n200MiB file" noenhanced
 $unlimited_curl << EOD
-2 0.35 NaN
-8 1.15 NaN
-16 3.06 NaN
+2 0.33 NaN
+8 1.04 NaN
+16 2.14 NaN
 EOD
 $unlimited_p2p << EOD
-2 3.78 NaN
-8 10.42 NaN
-16 22.26 NaN
+2 2.72 NaN
+8 8.79 NaN
+16 18.04 NaN
 EOD
 $unlimited_p2p_warm << EOD
-2 2.29 NaN
-8 6.68 NaN
-16 13.03 NaN
+2 1.98 NaN
+8 5.49 NaN
+16 11.81 NaN
 EOD
 plot $unlimited_curl using 1:2 with linespoints lw 2 pt 7 title 'curl from the origin',$unlimited_p2p using 1:2 with linespoints lw 2 pt 5 title 'small-dragonfly P2P, new hosts',$unlimited_p2p_warm using 1:2 with linespoints lw 2 pt 9 title 'small-dragonfly P2P, peer process running'
 unset multiplot
