@@ -126,7 +126,7 @@ final class ServerCommand implements Callable<Integer> {
         Logging.configure(h.resolve("logs"), "dfserver", verbose, console);
         java.util.Optional<PeerProcess> claim = PeerProcess.claim(h);
         if (claim.isEmpty()) {
-            log.info("another peer process holds {}; leaving it", h.resolve("uploader.lock"));
+            log.info("another peer process holds {}; leaving it", h.resolve(UploadServerClient.LOCK_FILE));
             return ExitCodes.OK;
         }
         try (PeerProcess p = claim.get()) {

@@ -116,6 +116,9 @@ final class PieceFetcher {
                     }
                     RateLimiter.acquireAll(n, limiters);
                     digest.update(buf, 0, n);
+                    // One writer per content file: tmpfs (and ext4) take the inode's rwsem for every
+                    // write and spin while its holder copies; parked here, a waiter frees its core
+                    // (docs/performance.md, "One writer per content file").
                     synchronized (out) {
                         pos = LocalWriteException.writeFully(out, ByteBuffer.wrap(buf, 0, n), pos);
                     }

@@ -20,7 +20,8 @@ import java.util.List;
  *
  * <p>Request body: the client's working directory, {@code 1} or {@code 0} (is stderr a terminal),
  * then the arguments, each UTF-8 and ended by a NUL byte (an argument cannot hold one). Answer:
- * {@code 200} with a stream of frames, each a type byte, a 4-byte big-endian length and that many
+ * {@code 200}, neither sized nor chunked (it ends when the peer closes the connection, so the
+ * client reads it from a plain socket), with a stream of frames, each a type byte, a 4-byte big-endian length and that many
  * bytes: {@link #STDOUT} and {@link #STDERR} text to print as is, {@link #IF_GONE} what to print if
  * the stream ends early (the peer process died: it names the output and says nothing was written),
  * {@link #HEARTBEAT} (empty, every second while a download runs), and last {@link #EXIT} with the

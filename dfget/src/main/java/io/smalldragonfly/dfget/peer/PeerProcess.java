@@ -37,7 +37,7 @@ public final class PeerProcess implements AutoCloseable {
     /** Claims {@code home}; empty when another live process holds it. */
     public static Optional<PeerProcess> claim(Path home) throws IOException {
         Files.createDirectories(home);
-        FileChannel ch = FileChannel.open(home.resolve("uploader.lock"), StandardOpenOption.CREATE,
+        FileChannel ch = FileChannel.open(home.resolve(UploadServerClient.LOCK_FILE), StandardOpenOption.CREATE,
                 StandardOpenOption.WRITE);
         FileLock l;
         try {
@@ -82,7 +82,7 @@ public final class PeerProcess implements AutoCloseable {
             lock.release();
             lockFile.close();
         } catch (IOException e) {
-            log.debug("release {}: {}", home.resolve("uploader.lock"), e.toString());
+            log.debug("release {}: {}", home.resolve(UploadServerClient.LOCK_FILE), e.toString());
         }
     }
 }

@@ -108,7 +108,7 @@ public final class PeerSpawn {
             if (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
                 return false;
             }
-            try (FileChannel ch = FileChannel.open(home.resolve("uploader.lock"), StandardOpenOption.WRITE)) {
+            try (FileChannel ch = FileChannel.open(home.resolve(UploadServerClient.LOCK_FILE), StandardOpenOption.WRITE)) {
                 FileLock free = ch.tryLock();
                 if (free == null) {
                     return false;

@@ -21,6 +21,8 @@ import java.util.concurrent.TimeUnit;
 public final class UploadServerClient {
 
     public static final String STATE_FILE = "uploader.json";
+    /** The lock its peer process holds on its home (PeerProcess); a compile-time constant, as STATE_FILE. */
+    public static final String LOCK_FILE = "uploader.lock";
 
     private UploadServerClient() {}
 
@@ -129,7 +131,7 @@ public final class UploadServerClient {
             if (state.isPresent()) {
                 return state.get();
             }
-            if (p.failed() && findState(home).isEmpty()) {
+            if (p.failed()) {
                 throw new IOException("upload server (pid " + p.pid() + ") exited; see " + out);
             }
             try {
